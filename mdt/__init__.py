@@ -1,0 +1,141 @@
+"""Neighbourhood MDT: the app factory."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from mdt import config as config_module
+from mdt.extensions import csrf, db, htmx, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config_module.DEFAULTS)
+    app.config.update(config_module.from_environment(Path(app.instance_path)))
+    app.config.update(config or {})
+
+    _init_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue"
+    login_manager.session_protection = None  # server-side sessions do this job (auth.service)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    _init_templates(app)
+    _init_security_headers(app)
+    _init_error_pages(app)
+    _register_blueprints(app)
+
+    from mdt.cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    from mdt import models  # noqa: F401  (every table registered before use)
+
+    db.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # SQLite: WAL so readers do not block the writer, foreign keys enforced, and a wait
+    # instead of "database is locked" when the web app and the worker write at once.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _init_templates(app: Flask) -> None:
+    from mdt.forms import render_field
+    from mdt.patients.nhs_number import display as nhs_display
+    from mdt.timeutil import format_date, format_uk
+
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
+    app.jinja_env.undefined = ChainableUndefined  # the NHS.UK macros expect it
+    app.jinja_env.globals.update(render_field=render_field)
+    app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display)
+
+    @app.context_processor
+    def layout_context():
+        from mdt.auth.scope import chaired_team_ids, current_teams
+        signed_in = current_user.is_authenticated
+        return {
+            "cspNonce": g.get("csp_nonce", ""),
+            "assetPath": url_for("static", filename="vendor/nhsuk-frontend/assets"),
+            "user_teams": current_teams() if signed_in else [],
+            "is_chair": bool(chaired_team_ids()) if signed_in else False,
+        }
+
+
+def _init_security_headers(app: Flask) -> None:
+    @app.before_request
+    def make_nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def headers(response):
+        nonce = g.get("csp_nonce", "")
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+            "img-src 'self' data:; font-src 'self' https://assets.nhs.uk; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if request.endpoint != "static":
+            # Pages may hold patient data: never keep them in a shared PC's cache.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+
+def _init_error_pages(app: Flask) -> None:
+    def page(status: int, title: str, message: str):
+        return render_template("errors/error.html", title=title, message=message), status
+
+    app.register_error_handler(403, lambda e: page(
+        403, "You do not have permission to see this page",
+        "Ask your team's chair if you think you should have access."))
+    app.register_error_handler(404, lambda e: page(
+        404, "Page not found", "If you typed the web address, check it is correct."))
+    app.register_error_handler(413, lambda e: page(
+        413, "What you sent is too large", "Shorten the text and try again."))
+    app.register_error_handler(429, lambda e: page(
+        429, "Too many requests", "Wait a few minutes and try again."))
+    app.register_error_handler(CSRFError, lambda e: page(
+        400, "Your form could not be sent", "The page had expired. Go back, reload the page "
+        "and try again: nothing was saved."))
+    app.register_error_handler(500, lambda e: page(
+        500, "Sorry, there is a problem with the service", "Try again later. Nothing you "
+        "have not already seen saved was saved."))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from mdt.audit.views import bp as audit_bp
+    from mdt.auth.views import bp as auth_bp
+    from mdt.health import bp as health_bp
+    from mdt.patients.views import bp as patients_bp
+
+    for blueprint in (auth_bp, patients_bp, audit_bp, health_bp):
+        app.register_blueprint(blueprint)
+
+    @app.get("/")
+    def home():
+        return redirect(url_for("patients.index" if current_user.is_authenticated
+                                else "auth.sign_in"))

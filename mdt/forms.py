@@ -1,0 +1,146 @@
+"""The bridge from WTForms to the NHS.UK frontend macros: a field renders its own macro,
+error message included, so no page hand-copies component markup."""
+
+from datetime import date
+
+from flask import current_app
+from markupsafe import Markup
+from wtforms import Field
+from wtforms.fields import (
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    TelField,
+    TextAreaField,
+)
+
+_MACROS = {  # field kind -> (component folder, macro name)
+    "input": ("input", "input"),
+    "textarea": ("textarea", "textarea"),
+    "select": ("select", "select"),
+    "radios": ("radios", "radios"),
+    "checkboxes": ("checkboxes", "checkboxes"),
+    "date": ("date-input", "dateInput"),
+}
+
+
+class DateInputField(Field):
+    """Day, month and year boxes (the NHS.UK date input); errors in plain words."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.parts = {"day": "", "month": "", "year": ""}
+
+    def process_formdata(self, valuelist):
+        pass  # the three parts come under their own names: see process()
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if isinstance(self.data, date):
+            self.parts = {"day": str(self.data.day), "month": str(self.data.month),
+                          "year": str(self.data.year)}
+        if formdata is not None and any(f"{self.name}[{p}]" in formdata for p in self.parts):
+            self.parts = {p: (formdata.get(f"{self.name}[{p}]") or "").strip()[:8]
+                          for p in self.parts}
+            self.data = None
+            self._parse()
+
+    def _parse(self):
+        day, month, year = (self.parts[p] for p in ("day", "month", "year"))
+        if not (day or month or year):
+            return
+        missing = [p for p in ("day", "month", "year") if not self.parts[p]]
+        if missing:
+            raise_error = f"{self.label.text} must include a {missing[0]}"
+            self.process_errors.append(raise_error)
+            return
+        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
+            self.process_errors.append(f"{self.label.text} must be a real date, "
+                                       "with a 4-digit year")
+            return
+        try:
+            self.data = date(int(year), int(month), int(day))
+        except ValueError:
+            self.process_errors.append(f"{self.label.text} must be a real date")
+
+
+def _kind(field) -> str:
+    if isinstance(field, DateInputField):
+        return "date"
+    if isinstance(field, TextAreaField):
+        return "textarea"
+    if isinstance(field, SelectMultipleField):
+        return "checkboxes"
+    if isinstance(field, RadioField):
+        return "radios"
+    if isinstance(field, SelectField):
+        return "select"
+    return "input"
+
+
+def field_params(field, **params) -> dict:
+    """Macro parameters for a WTForms field; keyword arguments override or add."""
+    kind = _kind(field)
+    out = {"id": field.id, "name": field.name}
+    if field.description:
+        out["hint"] = {"text": field.description}
+    if field.errors:
+        out["errorMessage"] = {"text": field.errors[0]}
+    label = {"text": field.label.text}
+    if kind in ("input", "textarea", "select"):
+        out["label"] = label
+    else:
+        out["fieldset"] = {"legend": {"text": field.label.text}}
+    if kind == "input":
+        out["value"] = field._value()
+        if isinstance(field, PasswordField):
+            out["type"] = "password"
+            out["value"] = ""
+        elif isinstance(field, EmailField):
+            out.update(type="email", spellcheck=False, autocomplete="email")
+        elif isinstance(field, TelField):
+            out.update(type="tel", autocomplete="tel")
+    elif kind == "textarea":
+        out["value"] = field._value()
+    elif kind in ("select", "radios"):
+        out["items"] = [{"value": value, "text": text, "selected": selected, "checked": selected}
+                        for value, text, selected, _ in field.iter_choices()]
+    elif kind == "checkboxes":
+        out["idPrefix"] = field.id
+        out["items"] = [{"value": value, "text": text, "checked": selected}
+                        for value, text, selected, _ in field.iter_choices()]
+    elif kind == "date":
+        out["namePrefix"] = field.name
+        out["items"] = [
+            {"name": part, "label": part.capitalize(), "value": field.parts[part],
+             "inputmode": "numeric", "width": 4 if part == "year" else 2}
+            for part in ("day", "month", "year")]
+    out.update(params)
+    return out
+
+
+def render_field(field, **params) -> Markup:
+    folder, name = _MACROS[_kind(field)]
+    env = current_app.jinja_env
+    module = env.get_template(f"nhsuk/components/{folder}/macro.jinja").make_module()
+    return Markup(getattr(module, name)(field_params(field, **params)))
+
+
+def error_list(form) -> list[dict]:
+    """Items for the error summary, each linking to its field (the day box for dates)."""
+    items = [{"text": message} for message in getattr(form, "form_errors", [])]
+    for field in form:
+        if field.errors:
+            anchor = f"{field.id}-day" if isinstance(field, DateInputField) else field.id
+            items.append({"text": field.errors[0], "href": f"#{anchor}"})
+    return items
+
+
+def clean_text(value):
+    """Strip surrounding space and control characters (PostgreSQL refuses NUL) from input."""
+    if not isinstance(value, str):
+        return value
+    kept = "".join(ch for ch in value if ch in "\n\t" or ch >= " " and ch != "\x7f")
+    return kept.replace("\r", "").strip()

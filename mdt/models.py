@@ -1,0 +1,6 @@
+"""Imports every capability's tables, so Alembic and create_app see the whole schema."""
+
+from mdt.audit.models import AuditEvent  # noqa: F401
+from mdt.auth.models import SignInAttempt, User, UserSession  # noqa: F401
+from mdt.patients.models import Patient, PatientTeam  # noqa: F401
+from mdt.teams.models import Membership, Team  # noqa: F401

@@ -1,0 +1,199 @@
+"""Patients: create, change, find, always within the caller's teams, always audited."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from mdt.audit import service as audit
+from mdt.extensions import db
+from mdt.patients import nhs_number
+from mdt.patients.models import Patient, PatientTeam
+from mdt.teams.models import Team
+from mdt.timeutil import london_today, utcnow
+
+FIELDS = ("nhs_number", "given_name", "family_name", "date_of_birth", "address", "postcode",
+          "gp_practice", "phone")
+DUPLICATE = ("This NHS number is already registered. If the patient should be on your team's "
+             "list, ask a system administrator to add them.")
+CONFLICT = ("Someone else saved changes to this record while you were editing it. Your changes "
+            "are below and not yet saved: check the patient page, then save again.")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for scoping and the audit log."""
+    user_id: int
+    team_ids: tuple[int, ...]
+    roles: dict  # {team_id: role}
+
+    def role(self, team_id) -> str:
+        return self.roles.get(team_id, "")
+
+
+class PatientError(Exception):
+    """Refused input: {field: message} for the form, nothing saved."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def validate(data: dict) -> dict:
+    """Normalised patient fields or PatientError; the rules forms cannot express."""
+    errors = {}
+    clean = dict(data)
+    try:
+        clean["nhs_number"] = nhs_number.normalise(data.get("nhs_number"))
+    except nhs_number.InvalidNhsNumber as exc:
+        errors["nhs_number"] = str(exc)
+    dob = data.get("date_of_birth")
+    if isinstance(dob, date):
+        if dob > london_today():
+            errors["date_of_birth"] = "Date of birth must be today or in the past"
+        elif dob.year < 1880:
+            errors["date_of_birth"] = "Date of birth must be after 1880"
+    clean["postcode"] = " ".join((data.get("postcode") or "").upper().split())
+    if errors:
+        raise PatientError(errors)
+    return clean
+
+
+def _snapshot(patient: Patient) -> dict:
+    return {f: getattr(patient, f) for f in FIELDS}
+
+
+def _nhs_number_taken(number: str, except_id: int | None = None) -> bool:
+    stmt = select(Patient.id).where(Patient.nhs_number == number)
+    if except_id:
+        stmt = stmt.where(Patient.id != except_id)
+    return db.session.scalar(stmt) is not None
+
+
+def refuse(actor: Actor, team_id, action: str, errors: dict, record_id=None) -> None:
+    """Audit a refused attempt (which fields failed, not what was typed) and commit it."""
+    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                 action=action, record_type="patient", record_id=record_id, outcome="refused",
+                 changes={"errors": sorted(errors)})
+    db.session.commit()
+
+
+def create_patient(actor: Actor, team_id: int, data: dict) -> Patient:
+    if team_id not in actor.team_ids:
+        raise PatientError({"team_id": "Choose one of your teams"})
+    try:
+        clean = validate(data)
+        if _nhs_number_taken(clean["nhs_number"]):
+            raise PatientError({"nhs_number": DUPLICATE})
+    except PatientError as exc:
+        refuse(actor, team_id, "create", exc.errors)
+        raise
+    patient = Patient(**{f: clean.get(f) or "" for f in FIELDS if f != "date_of_birth"},
+                      date_of_birth=clean["date_of_birth"])
+    db.session.add(patient)
+    try:
+        db.session.flush()
+        db.session.add(PatientTeam(patient_id=patient.id, team_id=team_id))
+        audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                     action="create", record_type="patient", record_id=patient.id,
+                     changes=audit.diff({}, _snapshot(patient)))
+        db.session.commit()
+    except IntegrityError:  # a double submit or a colleague a moment earlier
+        db.session.rollback()
+        refuse(actor, team_id, "create", {"nhs_number": DUPLICATE})
+        raise PatientError({"nhs_number": DUPLICATE}) from None
+    return patient
+
+
+def update_patient(actor: Actor, patient: Patient, data: dict, seen_version: int) -> Patient:
+    team_id = primary_team_id(actor, patient.id)
+    try:
+        if seen_version != patient.version:
+            raise PatientError({"form": CONFLICT})
+        clean = validate(data)
+        if _nhs_number_taken(clean["nhs_number"], except_id=patient.id):
+            raise PatientError({"nhs_number": DUPLICATE})
+    except PatientError as exc:
+        refuse(actor, team_id, "change", exc.errors, patient.id)
+        raise
+    before = _snapshot(patient)
+    for field in FIELDS:
+        value = clean.get(field)
+        setattr(patient, field, value if field == "date_of_birth" else (value or ""))
+    changes = audit.diff(before, _snapshot(patient))
+    if not changes:
+        db.session.rollback()
+        return patient
+    patient.updated_at = utcnow()
+    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                 action="change", record_type="patient", record_id=patient.id, changes=changes)
+    try:
+        db.session.commit()
+    except StaleDataError:  # another save landed between our read and our write
+        db.session.rollback()
+        refuse(actor, team_id, "change", {"form": CONFLICT}, patient.id)
+        raise PatientError({"form": CONFLICT}) from None
+    except IntegrityError:
+        db.session.rollback()
+        refuse(actor, team_id, "change", {"nhs_number": DUPLICATE}, patient.id)
+        raise PatientError({"nhs_number": DUPLICATE}) from None
+    return patient
+
+
+def _in_teams(team_ids):
+    return Patient.id.in_(select(PatientTeam.patient_id).where(PatientTeam.team_id.in_(team_ids)))
+
+
+def get_patient(actor: Actor, patient_id: int) -> Patient | None:
+    """The patient if on one of the actor's teams, else None (the view answers 404)."""
+    return db.session.scalar(select(Patient).where(Patient.id == patient_id,
+                                                   _in_teams(actor.team_ids)))
+
+
+def primary_team_id(actor: Actor, patient_id: int) -> int | None:
+    """The first of the actor's teams the patient is on: the team an audit row belongs to."""
+    return db.session.scalar(select(func.min(PatientTeam.team_id)).where(
+        PatientTeam.patient_id == patient_id, PatientTeam.team_id.in_(actor.team_ids)))
+
+
+def view_patient(actor: Actor, patient_id: int) -> tuple[Patient, list[str]] | None:
+    """The patient and their team names, with the view audited."""
+    patient = get_patient(actor, patient_id)
+    if patient is None:
+        return None
+    teams = list(db.session.scalars(
+        select(Team.name).join(PatientTeam, PatientTeam.team_id == Team.id)
+        .where(PatientTeam.patient_id == patient.id, Team.id.in_(actor.team_ids))
+        .order_by(Team.name)))
+    team_id = primary_team_id(actor, patient.id)
+    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                 action="view", record_type="patient", record_id=patient.id)
+    db.session.commit()
+    return patient, teams
+
+
+def list_patients(actor: Actor, query: str = "", limit: int = 200) -> list[Patient]:
+    """Patients on the actor's teams, by family name; `query` matches a name or NHS number.
+    The list is audited as one view (with the search words) since it shows PID."""
+    stmt = select(Patient).where(_in_teams(actor.team_ids))
+    query = (query or "").strip()[:100]
+    if query:
+        digits = "".join(ch for ch in query if ch.isdigit())
+        terms = [or_(func.lower(Patient.given_name).contains(word.lower(), autoescape=True),
+                     func.lower(Patient.family_name).contains(word.lower(), autoescape=True))
+                 for word in query.split() if not word.replace("-", "").isdigit()]
+        conditions = list(terms)
+        if digits and len(digits) >= 3 and not terms:
+            conditions = [Patient.nhs_number.startswith(digits)]
+        if not conditions:
+            return []
+        stmt = stmt.where(*conditions)
+    patients = list(db.session.scalars(
+        stmt.order_by(Patient.family_name, Patient.given_name, Patient.id).limit(limit)))
+    audit.record(user_id=actor.user_id, role="", team_id=actor.team_ids[0] if actor.team_ids else None,
+                 action="view", record_type="patient_list",
+                 changes={"search": query, "shown": len(patients)} if query else {"shown": len(patients)})
+    db.session.commit()
+    return patients

@@ -1,0 +1,47 @@
+"""Teams and memberships."""
+
+from sqlalchemy import select
+
+from mdt.auth.models import PROFESSIONS, SKILLS, User
+from mdt.auth.service import find_user, hash_password, normalise_email
+from mdt.extensions import db
+from mdt.teams.models import ROLES, Membership, Team
+
+
+def get_or_create_team(name: str) -> Team:
+    team = db.session.scalar(select(Team).where(Team.name == name))
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+        db.session.flush()
+    return team
+
+
+def add_user(*, email, name, password, profession="other", organisation="", phone="",
+             skills=(), is_admin=False, team_name=None, role="member") -> User:
+    email = normalise_email(email)
+    if "@" not in email:
+        raise ValueError("Enter an email address like name@example.nhs.uk")
+    if find_user(email):
+        raise ValueError(f"A user with email {email} already exists")
+    if profession not in PROFESSIONS:
+        raise ValueError(f"Unknown profession {profession}")
+    unknown = set(skills) - set(SKILLS)
+    if unknown:
+        raise ValueError(f"Unknown skills: {', '.join(sorted(unknown))}")
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password),
+                profession=profession, organisation=organisation, phone=phone,
+                skills=list(skills), is_admin=is_admin)
+    db.session.add(user)
+    db.session.flush()
+    if team_name:
+        add_member(get_or_create_team(team_name), user, role)
+    return user
+
+
+def add_member(team: Team, user: User, role: str = "member") -> Membership:
+    if role not in ROLES:
+        raise ValueError(f"Role must be one of {', '.join(ROLES)}")
+    membership = Membership(team_id=team.id, user_id=user.id, role=role)
+    db.session.add(membership)
+    return membership

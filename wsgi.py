@@ -1,0 +1,3 @@
+from mdt import create_app
+
+app = create_app()
