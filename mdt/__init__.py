@@ -67,6 +67,9 @@ def _init_templates(app: Flask) -> None:
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
     app.jinja_env.undefined = ChainableUndefined  # the NHS.UK macros expect it
+    # Flask escapes only *.html templates by default; the NHS.UK macros are *.jinja and
+    # print user text (names, notes), so escape everywhere.
+    app.jinja_env.autoescape = True
     app.jinja_env.globals.update(render_field=render_field)
     app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display)
 

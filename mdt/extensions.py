@@ -16,7 +16,10 @@ naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
+# expire_on_commit off: a page that commits its audit row can still render what it loaded
+# without reloading every row (an N+1 in disguise).
+db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention),
+                session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

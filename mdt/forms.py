@@ -15,6 +15,7 @@ from wtforms.fields import (
     TelField,
     TextAreaField,
 )
+from wtforms.validators import StopValidation
 
 _MACROS = {  # field kind -> (component folder, macro name)
     "input": ("input", "input"),
@@ -29,9 +30,17 @@ _MACROS = {  # field kind -> (component folder, macro name)
 class DateInputField(Field):
     """Day, month and year boxes (the NHS.UK date input); errors in plain words."""
 
-    def __init__(self, label=None, validators=None, **kwargs):
+    def __init__(self, label=None, validators=None, required_message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
+        self.required_message = required_message
         self.parts = {"day": "", "month": "", "year": ""}
+
+    def pre_validate(self, form):
+        # (DataRequired would wipe the specific message about which part is wrong.)
+        if self.process_errors:
+            raise StopValidation()
+        if self.data is None and self.required_message:
+            raise StopValidation(self.required_message)
 
     def process_formdata(self, valuelist):
         pass  # the three parts come under their own names: see process()
@@ -144,3 +153,14 @@ def clean_text(value):
         return value
     kept = "".join(ch for ch in value if ch in "\n\t" or ch >= " " and ch != "\x7f")
     return kept.replace("\r", "").strip()
+
+
+class MaxLength:
+    """'Last name must be 100 characters or fewer': the NHS.UK error wording."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, form, field):
+        if field.data and isinstance(field.data, str) and len(field.data) > self.limit:
+            raise StopValidation(f"{field.label.text} must be {self.limit} characters or fewer")

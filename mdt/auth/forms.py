@@ -1,10 +1,12 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
+
+from mdt.forms import MaxLength
 
 
 class SignInForm(FlaskForm):
     email = EmailField("Email address", validators=[
-        DataRequired("Enter your email address"), Length(max=254)])
+        DataRequired("Enter your email address"), MaxLength(254)])
     password = PasswordField("Password", validators=[
-        DataRequired("Enter your password"), Length(max=200)])
+        DataRequired("Enter your password"), MaxLength(200)])

@@ -1,0 +1,145 @@
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from mdt.auth.models import UserSession
+from mdt.extensions import db
+from tests.conftest import PASSWORD
+
+
+def _age(app, model, column, delta):
+    """Move every row's timestamp back in time (portable: no SQL date arithmetic)."""
+    with app.app_context():
+        for row in db.session.scalars(select(model)):
+            setattr(row, column, getattr(row, column) - delta)
+        db.session.commit()
+
+
+def _sign_in(client_request, email, password, address="10.0.0.1"):
+    token = client_request.csrf_token("/sign-in")
+    return client_request.client.post("/sign-in", data={
+        "email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address})
+
+
+def test_sign_in_then_see_patients(client_request, make_user):
+    user = make_user(name="Grace Okafor")
+    client_request.sign_in(user)
+    page = client_request.get("patients.index")
+    assert "Grace Okafor" in page.select_one("header").get_text()
+    assert "Riverside" in page.select_one("header").get_text()
+
+
+def test_wrong_password_is_refused_with_a_message(client_request, make_user):
+    user = make_user()
+    response = _sign_in(client_request, user.email, "wrong-password-123")
+    assert response.status_code == 401
+    assert "Enter a correct email address and password" in response.get_data(as_text=True)
+    assert client_request.client.get("/patients").status_code == 302
+
+
+def test_unknown_email_gets_the_same_answer(client_request):
+    response = _sign_in(client_request, "nobody@example.nhs.uk", PASSWORD)
+    assert response.status_code == 401
+
+
+def test_too_many_failures_throttle_the_account_even_with_the_right_password(
+        client_request, make_user):
+    user = make_user()
+    for _ in range(5):
+        assert _sign_in(client_request, user.email, "wrong-password-123").status_code == 401
+    response = _sign_in(client_request, user.email, PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.get_data(as_text=True)
+
+
+def test_throttle_lifts_after_the_window_so_no_one_is_locked_out_forever(
+        app, client_request, make_user):
+    from mdt.auth.models import SignInAttempt
+
+    user = make_user()
+    for _ in range(5):
+        _sign_in(client_request, user.email, "wrong-password-123")
+    _age(app, SignInAttempt, "at", timedelta(minutes=16))
+    assert _sign_in(client_request, user.email, PASSWORD).status_code == 302
+
+
+def test_throttle_per_address_slows_spraying_across_accounts(client_request, make_user):
+    users = [make_user() for _ in range(5)]
+    for user in users:  # 4 failures each: under the per-account limit, 20 from one address
+        for _ in range(4):
+            _sign_in(client_request, user.email, "wrong-password-123", address="10.9.9.9")
+    assert _sign_in(client_request, users[0].email, PASSWORD, address="10.9.9.9").status_code == 429
+    # A colleague elsewhere is not locked out by the attacker's address.
+    assert _sign_in(client_request, users[0].email, PASSWORD, address="10.1.1.1").status_code == 302
+
+
+def test_sign_out_ends_the_session_server_side(client_request, make_user):
+    user = make_user()
+    client_request.sign_in(user)
+    client = client_request.client
+    stolen = client.get_cookie("mdt_session").value
+    assert client.get("/patients").status_code == 200
+    client_request.post("auth.sign_out", _expected_status=302)
+    assert client.get("/patients").status_code == 302
+    client.set_cookie("mdt_session", stolen)  # replay the cookie from before sign-out
+    assert client.get("/patients").status_code == 302
+
+
+def test_a_new_session_identifier_at_sign_in(app, client_request, make_user):
+    user = make_user()
+    client_request.client.get("/sign-in")
+    client_request.sign_in(user)
+    first = client_request.client.get_cookie("mdt_session").value
+    client_request.post("auth.sign_out", _expected_status=302)
+    client_request.sign_in(user)
+    assert client_request.client.get_cookie("mdt_session").value != first
+    with app.app_context():
+        rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()
+        assert len(rows) == 2 and rows[0].token != rows[1].token
+        assert rows[0].revoked_at is not None and rows[1].revoked_at is None
+
+
+def test_idle_sessions_time_out(app, client_request, make_user):
+    user = make_user()
+    client_request.sign_in(user)
+    _age(app, UserSession, "last_seen_at", timedelta(minutes=31))
+    assert client_request.client.get("/patients").status_code == 302
+
+
+def test_absolute_timeout_even_when_active(app, client_request, make_user):
+    user = make_user()
+    client_request.sign_in(user)
+    _age(app, UserSession, "created_at", timedelta(hours=13))
+    assert client_request.client.get("/patients").status_code == 302
+
+
+def test_next_parameter_cannot_redirect_off_site(client_request, make_user):
+    user = make_user()
+    token = client_request.csrf_token("/sign-in")
+    response = client_request.client.post("/sign-in?next=//evil.example/x", data={
+        "email": user.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/patients"
+
+
+def test_passwords_are_argon2id_and_short_ones_refused(password_hash):
+    import pytest
+
+    from mdt.auth.service import PasswordPolicyError, hash_password
+
+    assert password_hash.startswith("$argon2id$")
+    params = dict(p.split("=") for p in password_hash.split("$")[3].split(","))
+    assert int(params["m"]) >= 19456 and int(params["t"]) >= 2  # OWASP's minimum
+    with pytest.raises(PasswordPolicyError):
+        hash_password("short-pass")
+
+
+def test_signed_out_users_are_sent_to_sign_in(client_request):
+    response = client_request.client.get("/patients/1")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_a_user_on_no_team_is_forbidden_patient_pages(client_request, make_user):
+    client_request.sign_in(make_user(team=None))
+    client_request.get("patients.index", _expected_status=403)

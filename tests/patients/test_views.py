@@ -1,0 +1,184 @@
+from sqlalchemy import select
+
+from mdt.audit.models import AuditEvent
+from mdt.extensions import db
+from mdt.patients.models import Patient
+from tests.conftest import count_queries
+
+GOOD = {"nhs_number": "943 476 5919", "given_name": "Margaret", "family_name": "Ellis",
+        "date_of_birth[day]": "14", "date_of_birth[month]": "3", "date_of_birth[year]": "1941",
+        "address": "12 Mill Lane", "postcode": "rv1 2ab", "gp_practice": "Riverside",
+        "phone": "01632 960000"}
+
+
+def _team_id(app, name="Riverside"):
+    from mdt.teams.service import get_or_create_team
+    with app.app_context():
+        return get_or_create_team(name).id
+
+
+def _events(app, **filters):
+    with app.app_context():
+        stmt = select(AuditEvent).filter_by(**filters).order_by(AuditEvent.id)
+        return [(e.action, e.record_type, e.outcome, e.record_id, e.changes)
+                for e in db.session.scalars(stmt)]
+
+
+def test_list_shows_only_my_teams_patients(client_request, make_user, make_patient):
+    make_patient(given="Arthur", family="Whitfield")
+    make_patient(team="Hillside", given="Vera", family="Lindqvist")
+    client_request.sign_in(make_user())
+    page = client_request.get("patients.index")
+    text = page.select_one("#patient-table").get_text()
+    assert "Whitfield, Arthur" in text
+    assert "Lindqvist" not in text
+
+
+def test_another_teams_patient_is_a_404_everywhere(client_request, make_user, make_patient):
+    theirs = make_patient(team="Hillside")
+    client_request.sign_in(make_user())
+    client_request.get("patients.show", patient_id=theirs.id, _expected_status=404)
+    client_request.get("patients.edit", patient_id=theirs.id, _expected_status=404)
+    client_request.post("patients.edit", patient_id=theirs.id, _data=GOOD, _expected_status=404)
+
+
+def test_bad_nhs_number_is_refused_keeps_what_was_typed_and_is_audited(
+        app, client_request, make_user):
+    user = make_user(role="chair")
+    client_request.sign_in(user)
+    data = dict(GOOD, nhs_number="943 476 5918", team_id=_team_id(app))
+    page = client_request.post("patients.new", _data=data, _expected_status=400)
+    summary = page.select_one(".nhsuk-error-summary")
+    assert "fails the check digit" in summary.get_text()
+    assert summary.select_one("a")["href"] == "#nhs_number"
+    assert page.title.string.startswith("Error:")
+    assert page.select_one("#nhs_number")["value"] == "943 476 5918"
+    assert page.select_one("#given_name")["value"] == "Margaret"
+    assert page.select_one("#date_of_birth-year")["value"] == "1941"
+    with app.app_context():
+        assert db.session.scalar(select(Patient)) is None
+    assert _events(app, record_type="patient") == [
+        ("create", "patient", "refused", None, {"errors": ["nhs_number"]})]
+
+
+def test_add_a_patient_then_see_them_with_the_view_audited(app, client_request, make_user):
+    client_request.sign_in(make_user())
+    page = client_request.post("patients.new", _data=dict(GOOD, team_id=_team_id(app)))
+    location = page.response.headers["Location"]
+    with app.app_context():
+        patient = db.session.scalar(select(Patient))
+        assert (patient.nhs_number, patient.postcode) == ("9434765919", "RV1 2AB")
+    assert location.endswith(f"/patients/{patient.id}")
+    shown = client_request.get("patients.show", patient_id=patient.id)
+    assert shown.select_one("h1").get_text() == "Margaret Ellis"
+    assert "943 476 5919" in shown.get_text()
+    events = _events(app, record_type="patient")
+    assert [e[:4] for e in events] == [("create", "patient", "ok", patient.id),
+                                       ("view", "patient", "ok", patient.id)]
+    assert events[0][4]["nhs_number"] == ["", "9434765919"]
+
+
+def test_duplicate_nhs_number_is_refused(app, client_request, make_user, make_patient):
+    make_patient(team="Hillside", nhs_number="9434765919")
+    client_request.sign_in(make_user())
+    page = client_request.post("patients.new", _data=dict(GOOD, team_id=_team_id(app)),
+                               _expected_status=400)
+    assert "already registered" in page.select_one(".nhsuk-error-summary").get_text()
+    assert "Hillside" not in page.get_text()  # nothing about the other team leaks
+
+
+def test_forged_team_id_is_refused(app, client_request, make_user):
+    client_request.sign_in(make_user())
+    page = client_request.post("patients.new", _data=dict(GOOD, team_id=_team_id(app, "Hillside")),
+                               _expected_status=400)
+    assert "Choose one of your teams" in page.get_text()
+    with app.app_context():
+        assert db.session.scalar(select(Patient)) is None
+
+
+def test_bad_dates_get_clear_errors(app, client_request, make_user):
+    client_request.sign_in(make_user())
+    team_id = _team_id(app)
+    for day, month, year, message in [("31", "2", "1950", "must be a real date"),
+                                      ("1", "1", "50", "4-digit year"),
+                                      ("", "3", "1950", "must include a day"),
+                                      ("", "", "", "Enter the patient's date of birth"),
+                                      ("1", "1", "2999", "today or in the past")]:
+        data = dict(GOOD, team_id=team_id, **{"date_of_birth[day]": day,
+                                               "date_of_birth[month]": month,
+                                               "date_of_birth[year]": year})
+        page = client_request.post("patients.new", _data=data, _expected_status=400)
+        assert message in page.select_one(".nhsuk-error-summary").get_text(), message
+
+
+def test_hostile_and_oversized_text(app, client_request, make_user):
+    client_request.sign_in(make_user())
+    team_id = _team_id(app)
+    page = client_request.post("patients.new", _data=dict(
+        GOOD, team_id=team_id, family_name="x" * 101), _expected_status=400)
+    assert "Last name must be 100 characters or fewer" in page.select_one(".nhsuk-error-summary").get_text()
+    client_request.post("patients.new", _data=dict(
+        GOOD, team_id=team_id, given_name="<script>alert(1)</script>\x00Ann"))
+    with app.app_context():
+        patient = db.session.scalar(select(Patient))
+        assert patient.given_name == "<script>alert(1)</script>Ann"
+    shown = client_request.client.get(f"/patients/{patient.id}").get_data(as_text=True)
+    assert "<script>alert(1)" not in shown and "&lt;script&gt;alert(1)" in shown
+
+
+def test_edit_is_audited_with_old_and_new_values(app, client_request, make_user, make_patient):
+    patient = make_patient(given="Ann", family="Old")
+    client_request.sign_in(make_user())
+    page = client_request.get("patients.edit", patient_id=patient.id)
+    version = page.select_one("input[name=version]")["value"]
+    data = {**GOOD, "nhs_number": patient.nhs_number, "given_name": "Ann", "family_name": "New",
+            "version": version}
+    client_request.post("patients.edit", patient_id=patient.id, _data=data)
+    change = [e for e in _events(app, record_type="patient") if e[0] == "change"]
+    assert change[0][4]["family_name"] == ["Old", "New"]
+
+
+def test_concurrent_edit_is_refused_and_loses_nothing(app, client_request, make_user,
+                                                      make_patient):
+    patient = make_patient(family="Original")
+    client_request.sign_in(make_user())
+    page = client_request.get("patients.edit", patient_id=patient.id)
+    stale = page.select_one("input[name=version]")["value"]
+    base = {**GOOD, "nhs_number": patient.nhs_number, "version": stale}
+    client_request.post("patients.edit", patient_id=patient.id,
+                        _data=dict(base, family_name="FirstSave"))
+    page = client_request.post("patients.edit", patient_id=patient.id,
+                               _data=dict(base, family_name="SecondSave"), _expected_status=400)
+    assert "Someone else saved changes" in page.select_one(".nhsuk-error-summary").get_text()
+    assert page.select_one("#family_name")["value"] == "SecondSave"  # kept for the user
+    with app.app_context():
+        assert db.session.get(Patient, patient.id).family_name == "FirstSave"
+
+
+def test_search_by_name_and_nhs_number_with_htmx_fragment(client_request, make_user,
+                                                          make_patient):
+    make_patient(given="Arthur", family="Whitfield", nhs_number="9434765919")
+    make_patient(given="Doreen", family="Achebe")
+    client_request.sign_in(make_user())
+    fragment = client_request.post("patients.search", _data={"q": "whit"}, _htmx=True,
+                                   _expected_status=200)
+    assert fragment.title is None  # only the rows, not the page
+    assert "Whitfield" in fragment.get_text() and "Achebe" not in fragment.get_text()
+    page = client_request.post("patients.search", _data={"q": "943 476"}, _expected_status=200)
+    assert page.title is not None and "Whitfield" in page.select_one("#patient-table").get_text()
+    nothing = client_request.post("patients.search", _data={"q": "%_"}, _htmx=True,
+                                  _expected_status=200)
+    assert "No patients match" in nothing.get_text()
+
+
+def test_patient_list_queries_do_not_grow_with_rows(app, client_request, make_user, make_patient):
+    client_request.sign_in(make_user())
+    make_patient()
+    with app.app_context(), count_queries(db.engine) as few:
+        client_request.get("patients.index")
+    for n in range(30):
+        make_patient(family=f"Family{n}")
+    with app.app_context(), count_queries(db.engine) as many:
+        page = client_request.get("patients.index")
+    assert len(page.select("#patient-table tbody tr")) == 31
+    assert len(many) == len(few) <= 12

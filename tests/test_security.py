@@ -1,0 +1,79 @@
+"""CSRF on every state-changing route, and the security headers on every response."""
+
+import pytest
+
+from tests.conftest import ClientRequest
+
+
+def _state_changing_rules(app):
+    return [(rule, method) for rule in app.url_map.iter_rules()
+            for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"})]
+
+
+def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user, make_patient):
+    patient = make_patient()
+    rules = _state_changing_rules(app)
+    assert len(rules) >= 5  # sign-in, sign-out, new patient, edit patient, search
+    client = ClientRequest(app)
+    client.sign_in(make_user())
+    for rule, method in rules:
+        path = rule.rule.replace("<int:patient_id>", str(patient.id))
+        response = client.client.open(path, method=method, data={"q": "x"})
+        assert response.status_code == 400, (rule.rule, response.status_code)
+        assert "Your form could not be sent" in response.get_data(as_text=True)
+
+
+def test_htmx_requests_send_the_token_in_a_header(client_request, make_user, make_patient):
+    make_patient(family="Whitfield")
+    client_request.sign_in(make_user())
+    page = client_request.get("patients.index")
+    header = page.select_one("body")["hx-headers:inherited"]
+    import json
+    token = json.loads(header)["X-CSRFToken"]
+    response = client_request.client.post("/patients/search", data={"q": "whit"},
+                                          headers={"HX-Request": "true", "X-CSRFToken": token})
+    assert response.status_code == 200 and "Whitfield" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/patients", "/does-not-exist"])
+def test_security_headers_on_every_response(client_request, make_user, path):
+    client_request.sign_in(make_user())
+    response = client_request.client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    for part in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
+                 "script-src 'self' 'nonce-"):
+        assert part in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_nonce_is_new_on_every_request(client_request):
+    first = client_request.client.get("/sign-in").headers["Content-Security-Policy"]
+    second = client_request.client.get("/sign-in").headers["Content-Security-Policy"]
+    assert first != second
+
+
+def test_session_cookie_flags(client_request, make_user):
+    client_request.sign_in(make_user())
+    cookie = client_request.client.get_cookie("mdt_session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_error_pages_are_nhs_styled(client_request, make_user):
+    client_request.sign_in(make_user())
+    page = client_request.get("patients.show", patient_id=999999, _expected_status=404)
+    assert page.select_one("h1").get_text() == "Page not found"
+    assert page.select_one("header.nhsuk-header") is not None
+
+
+def test_static_vendor_files_are_served(client_request):
+    for path in ("/static/vendor/htmx/htmx.min.js",
+                 "/static/vendor/nhsuk-frontend/nhsuk-frontend.min.css",
+                 "/static/vendor/nhsuk-frontend/nhsuk-frontend.min.js",
+                 "/static/vendor/nhsuk-frontend/assets/images/favicon.svg",
+                 "/static/js/app.js"):
+        response = client_request.client.get(path)
+        assert response.status_code == 200, path
+        response.close()
