@@ -133,10 +133,15 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.audit.views import bp as audit_bp
     from mdt.auth.views import bp as auth_bp
     from mdt.health import bp as health_bp
+    from mdt.patients import care_views  # noqa: F401  (routes on the patients blueprint)
     from mdt.patients.views import bp as patients_bp
 
     for blueprint in (auth_bp, patients_bp, audit_bp, health_bp):
         app.register_blueprint(blueprint)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return redirect(url_for("static", filename="vendor/nhsuk-frontend/assets/images/favicon.ico"))
 
     @app.get("/")
     def home():

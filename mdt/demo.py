@@ -2,14 +2,24 @@
 
 NHS numbers are from the 999 range, which is never issued to real people."""
 
-from datetime import date
+from datetime import date, timedelta
 
-from mdt.auth.models import PROFESSIONS
+from sqlalchemy import select, update
+
+from mdt.auth.models import PROFESSIONS, User
 from mdt.auth.service import find_user
 from mdt.extensions import db
-from mdt.patients.models import Patient, PatientTeam
+from mdt.patients.models import (
+    Hna,
+    HnaConcern,
+    KeyInfoSection,
+    KeyWorkerHandover,
+    Patient,
+    PatientTeam,
+)
 from mdt.patients.nhs_number import check_digit
 from mdt.teams.service import add_user, get_or_create_team
+from mdt.timeutil import london_today
 
 TEAM = "Riverside Neighbourhood MDT"
 OTHER_TEAM = "Hillside Neighbourhood MDT"
@@ -85,6 +95,7 @@ def load_demo(password: str) -> list[tuple[str, str]]:
     accounts.append(("hillside.chair@example.nhs.uk", "Ruth Adams, chair of another team"))
     other = get_or_create_team(OTHER_TEAM)
     numbers = demo_nhs_numbers(len(PATIENTS) + 1)
+    patients = []
     for (given, family, dob, address, postcode, practice), number in zip(
             PATIENTS + [("Vera", "Lindqvist", date(1945, 1, 1), "1 Hill Road, Hillside",
                          "HS1 1AA", "Hillside Surgery")], numbers, strict=True):
@@ -94,5 +105,70 @@ def load_demo(password: str) -> list[tuple[str, str]]:
         db.session.add(patient)
         db.session.flush()
         db.session.add(PatientTeam(patient_id=patient.id,
-                                   team_id=other.id if given == "Vera" else team.id))
+                                   team_id=other.id if given == "Vera" else team.id,
+                                   listed_on=london_today() - timedelta(days=200)))
+        patients.append(patient)
+    _care_records(team, patients[:len(PATIENTS)])
     return accounts
+
+
+def _care_records(team, patients):
+    """Key workers (three patients still without), stages, HNAs due and overdue, and one
+    full key information record, so every flag on the patient list shows."""
+    by_email = {u.email.split("@")[0]: u for u in db.session.scalars(select(User))}
+    chair = by_email["chair"]
+    today = london_today()
+    key_workers = ["navigator.lee", "dn.patel", "cns.evans", "dn.murphy", "navigator.lee",
+                   "hospice.ali", "cns.evans", "dn.patel", "navigator.lee", "sw.brown", None,
+                   "dn.murphy", None, "hospice.ali", None]
+    stages = {1: ("palliative", 40), 5: ("end_of_life", 3), 7: ("palliative", 90),
+              13: ("end_of_life", 10)}
+    hna_days_ago = {0: 20, 1: 170, 2: 250, 3: 60, 5: 100, 6: 160, 7: 30, 9: 200, 11: 75}
+    for index, patient in enumerate(patients):
+        local = key_workers[index]
+        if local:
+            user = by_email[local]
+            db.session.execute(update(PatientTeam).where(
+                PatientTeam.patient_id == patient.id, PatientTeam.team_id == team.id)
+                .values(key_worker_id=user.id))
+            db.session.add(KeyWorkerHandover(
+                patient_id=patient.id, team_id=team.id, to_user_id=user.id,
+                reason="Agreed at the neighbourhood MDT", decided_in="direct",
+                recorded_by_id=chair.id))
+        if index in stages:
+            stage, days = stages[index]
+            patient.pathway_stage = stage
+            patient.pathway_stage_changed_on = today - timedelta(days=days)
+        if index in hna_days_ago:
+            hna = Hna(patient_id=patient.id, team_id=team.id,
+                      assessed_on=today - timedelta(days=hna_days_ago[index]),
+                      assessed_by_id=by_email[local or "navigator.lee"].id,
+                      recorded_by_id=chair.id)
+            db.session.add(hna)
+            db.session.flush()
+            db.session.add_all(HnaConcern(hna_id=hna.id, text=text) for text in (
+                "Worried about managing stairs", "Carer exhausted, needs respite",
+                "Money worries since stopping work")[: 1 + index % 3])
+    first = patients[0]
+    sections = {
+        "what_matters": {"what_matters": "Staying at home with her cat, Bramble. Seeing her "
+                         "granddaughter's wedding in the spring."},
+        "wishes": {"preferred_place_of_care": "home", "preferred_place_of_death": "home"},
+        "resuscitation": {"resuscitation_status": "dnacpr",
+                          "resuscitation_date": (today - timedelta(days=30)).isoformat(),
+                          "resuscitation_location": "Red folder on the kitchen dresser"},
+        "people": {"carer_name": "David Ellis", "carer_relationship": "Son",
+                   "carer_phone": "07700 900123", "next_of_kin_name": "David Ellis",
+                   "next_of_kin_relationship": "Son", "next_of_kin_phone": "07700 900123",
+                   "lpa_health_welfare": "yes", "lpa_name": "David Ellis, 07700 900123"},
+        "communication": {"communication_needs": "Hard of hearing: speak clearly, face her."},
+        "medicines": {"allergies": "Penicillin (rash)",
+                      "key_medicines": "Morphine sulfate MR 20mg twice daily\n"
+                                       "Just in case medicines at home since October"},
+        "professionals": {"other_professionals": "Dr Alys Hughes, GP, Riverside Medical "
+                          "Practice\nSt Anne's Hospice community team, 01632 960111"},
+        "consent": {"consent": "given", "consent_date": (today - timedelta(days=60)).isoformat()},
+    }
+    for name, data in sections.items():
+        db.session.add(KeyInfoSection(patient_id=first.id, section=name, data=data,
+                                      changed_by_id=by_email["navigator.lee"].id))

@@ -2,5 +2,12 @@
 
 from mdt.audit.models import AuditEvent  # noqa: F401
 from mdt.auth.models import SignInAttempt, User, UserSession  # noqa: F401
-from mdt.patients.models import Patient, PatientTeam  # noqa: F401
+from mdt.patients.models import (  # noqa: F401
+    Hna,
+    HnaConcern,
+    KeyInfoSection,
+    KeyWorkerHandover,
+    Patient,
+    PatientTeam,
+)
 from mdt.teams.models import Membership, Team  # noqa: F401

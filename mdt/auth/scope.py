@@ -9,6 +9,7 @@ from flask import abort, g
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.teams.models import Membership, Team
 
@@ -38,6 +39,10 @@ def current_teams() -> list[Team]:
         ids = current_team_ids()
         g.teams = list(db.session.scalars(select(Team).where(Team.id.in_(ids)).order_by(Team.name))) if ids else []
     return g.teams
+
+
+def current_actor() -> Actor:
+    return Actor(user_id=current_user.id, team_ids=tuple(current_team_ids()), roles=team_roles())
 
 
 def role_in(team_id: int | None) -> str:

@@ -3,6 +3,7 @@ from wtforms import HiddenField, SelectField, StringField, TelField, TextAreaFie
 from wtforms.validators import DataRequired, Optional
 
 from mdt.forms import DateInputField, MaxLength, clean_text
+from mdt.patients.models import PATHWAY_STAGES
 
 _text = [clean_text]
 
@@ -37,3 +38,48 @@ class SearchForm(FlaskForm):
     q = StringField("Search by name or NHS number", filters=_text,
                     validators=[Optional(), MaxLength(100)])
 
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
+
+
+class KeyWorkerForm(FlaskForm):
+    key_worker_id = SelectField("Key worker", coerce=_int_or_none, validate_choice=False,
+                                description="The named person the patient and family contact")
+    reason = TextAreaField("Reason for the change", filters=_text,
+                           validators=[DataRequired("Enter the reason for the change"),
+                                       MaxLength(500)])
+    seen_key_worker_id = HiddenField()
+
+
+class StageForm(FlaskForm):
+    stage = SelectField("Pathway stage", validate_choice=False,
+                        choices=list(PATHWAY_STAGES.items()))
+    changed_on = DateInputField("Date of the change", description="For example, 24 11 2026")
+    version = HiddenField()
+
+
+class HnaForm(FlaskForm):
+    assessed_on = DateInputField("Date of the assessment", description="For example, 24 11 2026")
+    assessed_by_id = SelectField("Carried out by", coerce=_int_or_none, validate_choice=False)
+    concerns = TextAreaField("Concerns raised", filters=_text, validators=[MaxLength(8000)],
+                             description="One concern per line, in a few words each")
+
+
+def section_form_class(section):
+    """A form for one key information section, built from its definition."""
+    fields = {"version": HiddenField()}
+    for item in section.items:
+        options = {"description": item.hint}
+        if item.kind == "long":
+            fields[item.name] = TextAreaField(item.label, filters=_text, **options)
+        elif item.kind == "text":
+            fields[item.name] = StringField(item.label, filters=_text, **options)
+        elif item.kind == "choice":
+            fields[item.name] = SelectField(item.label, validate_choice=False,
+                                            choices=[("", "Not recorded"), *item.choices],
+                                            **options)
+        else:
+            fields[item.name] = DateInputField(item.label, **options)
+    return type(f"{section.name.title()}Form", (FlaskForm,), fields)

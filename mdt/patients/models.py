@@ -1,9 +1,15 @@
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mdt.dbtypes import UTCDateTime
 from mdt.extensions import db
-from mdt.timeutil import utcnow
+from mdt.timeutil import london_today, utcnow
+
+PATHWAY_STAGES = {
+    "living_with_cancer": "Living with cancer",
+    "palliative": "Palliative",
+    "end_of_life": "End of life",
+}
 
 
 class Patient(db.Model):
@@ -20,10 +26,16 @@ class Patient(db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    pathway_stage: Mapped[str] = mapped_column(String(30), default="living_with_cancer")
+    pathway_stage_changed_on = mapped_column(Date, nullable=True)
     # Optimistic locking: an edit made on a stale copy is refused, not silently lost.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def stage_label(self) -> str:
+        return PATHWAY_STAGES.get(self.pathway_stage, self.pathway_stage)
 
     @property
     def full_name(self) -> str:
@@ -31,9 +43,70 @@ class Patient(db.Model):
 
 
 class PatientTeam(db.Model):
-    """Which teams a patient is on; a patient is visible only to these teams."""
+    """Which teams a patient is on (visible only to these), and the team's key worker."""
 
     __tablename__ = "patient_teams"
 
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True, index=True)
+    listed_on = mapped_column(Date, default=london_today, nullable=False)
+    key_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True,
+                                                      index=True)
+
+
+class KeyWorkerHandover(db.Model):
+    """One change of key worker: from whom, to whom, when, why, and where it was decided."""
+
+    __tablename__ = "key_worker_handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_in: Mapped[str] = mapped_column(String(20), default="direct")  # direct / meeting
+    meeting_case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class KeyInfoSection(db.Model):
+    """One section of the shared key information (the "red book"); fields as JSON, shaped
+    by mdt.patients.key_info.SECTIONS. Each section is versioned and edited on its own."""
+
+    __tablename__ = "key_info_sections"
+    __table_args__ = (UniqueConstraint("patient_id", "section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    section: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    changed_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Hna(db.Model):
+    """A Holistic Needs Assessment: when, by whom, and the concerns raised."""
+
+    __tablename__ = "hnas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    assessed_on = mapped_column(Date, nullable=False)
+    assessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class HnaConcern(db.Model):
+    __tablename__ = "hna_concerns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hna_id: Mapped[int] = mapped_column(ForeignKey("hnas.id"), index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    action_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # set once actioned

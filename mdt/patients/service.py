@@ -1,17 +1,16 @@
 """Patients: create, change, find, always within the caller's teams, always audited."""
 
-from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from mdt.audit import service as audit
+from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.patients import nhs_number
 from mdt.patients.models import Patient, PatientTeam
-from mdt.teams.models import Team
 from mdt.timeutil import london_today, utcnow
 
 FIELDS = ("nhs_number", "given_name", "family_name", "date_of_birth", "address", "postcode",
@@ -20,17 +19,6 @@ DUPLICATE = ("This NHS number is already registered. If the patient should be on
              "list, ask a system administrator to add them.")
 CONFLICT = ("Someone else saved changes to this record while you were editing it. Your changes "
             "are below and not yet saved: check the patient page, then save again.")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, for scoping and the audit log."""
-    user_id: int
-    team_ids: tuple[int, ...]
-    roles: dict  # {team_id: role}
-
-    def role(self, team_id) -> str:
-        return self.roles.get(team_id, "")
 
 
 class PatientError(Exception):
@@ -158,42 +146,13 @@ def primary_team_id(actor: Actor, patient_id: int) -> int | None:
         PatientTeam.patient_id == patient_id, PatientTeam.team_id.in_(actor.team_ids)))
 
 
-def view_patient(actor: Actor, patient_id: int) -> tuple[Patient, list[str]] | None:
-    """The patient and their team names, with the view audited."""
+def view_patient(actor: Actor, patient_id: int) -> Patient | None:
+    """The patient, with the view audited; None when not on the actor's teams."""
     patient = get_patient(actor, patient_id)
     if patient is None:
         return None
-    teams = list(db.session.scalars(
-        select(Team.name).join(PatientTeam, PatientTeam.team_id == Team.id)
-        .where(PatientTeam.patient_id == patient.id, Team.id.in_(actor.team_ids))
-        .order_by(Team.name)))
     team_id = primary_team_id(actor, patient.id)
     audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
                  action="view", record_type="patient", record_id=patient.id)
     db.session.commit()
-    return patient, teams
-
-
-def list_patients(actor: Actor, query: str = "", limit: int = 200) -> list[Patient]:
-    """Patients on the actor's teams, by family name; `query` matches a name or NHS number.
-    The list is audited as one view (with the search words) since it shows PID."""
-    stmt = select(Patient).where(_in_teams(actor.team_ids))
-    query = (query or "").strip()[:100]
-    if query:
-        digits = "".join(ch for ch in query if ch.isdigit())
-        terms = [or_(func.lower(Patient.given_name).contains(word.lower(), autoescape=True),
-                     func.lower(Patient.family_name).contains(word.lower(), autoescape=True))
-                 for word in query.split() if not word.replace("-", "").isdigit()]
-        conditions = list(terms)
-        if digits and len(digits) >= 3 and not terms:
-            conditions = [Patient.nhs_number.startswith(digits)]
-        if not conditions:
-            return []
-        stmt = stmt.where(*conditions)
-    patients = list(db.session.scalars(
-        stmt.order_by(Patient.family_name, Patient.given_name, Patient.id).limit(limit)))
-    audit.record(user_id=actor.user_id, role="", team_id=actor.team_ids[0] if actor.team_ids else None,
-                 action="view", record_type="patient_list",
-                 changes={"search": query, "shown": len(patients)} if query else {"shown": len(patients)})
-    db.session.commit()
-    return patients
+    return patient

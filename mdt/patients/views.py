@@ -1,18 +1,16 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from mdt.auth.scope import current_team_ids, current_teams, team_member_required, team_roles
+from mdt.auth.scope import current_actor, current_team_ids, current_teams, team_member_required
 from mdt.extensions import htmx
 from mdt.forms import error_list
-from mdt.patients import service
+from mdt.patients import key_info, service
 from mdt.patients.forms import EditPatientForm, NewPatientForm, SearchForm
+from mdt.patients.listing import REVIEW_FILTERS, SORTS, ListFilters, list_patients
+from mdt.patients.models import PATHWAY_STAGES
+from mdt.patients.overview import load_overview
+from mdt.teams.service import team_members
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
-
-
-def _actor() -> service.Actor:
-    return service.Actor(user_id=current_user.id, team_ids=tuple(current_team_ids()),
-                         roles=team_roles())
 
 
 def _apply_errors(form, errors: dict) -> None:
@@ -27,12 +25,25 @@ def _form_data(form) -> dict:
     return {name: form[name].data for name in service.FIELDS}
 
 
+def _list_page(filters: ListFilters, form):
+    actor = current_actor()
+    rows = list_patients(actor, filters)
+    members = team_members(actor.team_ids)
+    template = "patients/_rows.html" if htmx else "patients/index.html"
+    return render_template(template, rows=rows, form=form, filters=filters,
+                           members=sorted({u.id: u for _, u in members}.values(),
+                                          key=lambda u: u.name),
+                           stages=PATHWAY_STAGES, review_filters=REVIEW_FILTERS, sorts=SORTS,
+                           many_teams=len(actor.team_ids) > 1)
+
+
 @bp.get("")
 @team_member_required
 def index():
-    form = SearchForm(meta={"csrf": False})
-    patients = service.list_patients(_actor())
-    return render_template("patients/index.html", patients=patients, form=form, query="")
+    # Filters are in the URL (bookmarkable: "my patients", "reviews overdue"); search words
+    # never are (see search).
+    filters = ListFilters.from_mapping(request.args)
+    return _list_page(filters, SearchForm(meta={"csrf": False}))
 
 
 @bp.post("/search")
@@ -40,10 +51,10 @@ def index():
 def search():
     # A POST so that names and NHS numbers typed into the search never appear in URLs or logs.
     form = SearchForm()
-    query = form.q.data if form.validate() else ""
-    patients = service.list_patients(_actor(), query)
-    template = "patients/_rows.html" if htmx else "patients/index.html"
-    return render_template(template, patients=patients, form=form, query=query)
+    filters = ListFilters.from_mapping(request.form)
+    if not form.validate():
+        filters = ListFilters.from_mapping({**request.form, "q": ""})
+    return _list_page(filters, form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -53,7 +64,7 @@ def new():
     form.team_id.choices = [(team.id, team.name) for team in current_teams()]
     if form.validate_on_submit():
         try:
-            patient = service.create_patient(_actor(), form.team_id.data, _form_data(form))
+            patient = service.create_patient(current_actor(), form.team_id.data, _form_data(form))
         except service.PatientError as exc:
             _apply_errors(form, exc.errors)
         else:
@@ -61,7 +72,7 @@ def new():
             return redirect(url_for("patients.show", patient_id=patient.id), code=303)
     elif form.is_submitted():
         errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
-        service.refuse(_actor(), form.team_id.data if form.team_id.data in current_team_ids()
+        service.refuse(current_actor(), form.team_id.data if form.team_id.data in current_team_ids()
                        else None, "create", errors)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("patients/new.html", form=form, errors=error_list(form)), status
@@ -70,17 +81,18 @@ def new():
 @bp.get("/<int:patient_id>")
 @team_member_required
 def show(patient_id: int):
-    found = service.view_patient(_actor(), patient_id)
-    if found is None:
+    actor = current_actor()
+    patient = service.view_patient(actor, patient_id)
+    if patient is None:
         abort(404)
-    patient, teams = found
-    return render_template("patients/show.html", patient=patient, teams=teams)
+    return render_template("patients/show.html", overview=load_overview(actor, patient),
+                           sections=key_info.SECTIONS)
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 @team_member_required
 def edit(patient_id: int):
-    actor = _actor()
+    actor = current_actor()
     patient = service.get_patient(actor, patient_id)
     if patient is None:
         abort(404)

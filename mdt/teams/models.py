@@ -1,4 +1,4 @@
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mdt.dbtypes import UTCDateTime
@@ -14,6 +14,8 @@ class Team(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Months from one Holistic Needs Assessment to the next review.
+    review_interval_months: Mapped[int] = mapped_column(Integer, default=6)
 
     memberships = relationship("Membership", back_populates="team", lazy="raise")
 

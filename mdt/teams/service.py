@@ -45,3 +45,19 @@ def add_member(team: Team, user: User, role: str = "member") -> Membership:
     membership = Membership(team_id=team.id, user_id=user.id, role=role)
     db.session.add(membership)
     return membership
+
+
+def team_members(team_ids) -> list[tuple[int, User]]:
+    """(team_id, user) for every member of these teams, by name: for owner / key worker
+    choices."""
+    rows = db.session.execute(
+        select(Membership.team_id, User).join(User, User.id == Membership.user_id)
+        .where(Membership.team_id.in_(list(team_ids)), User.is_active.is_(True))
+        .order_by(User.name))
+    return [(team_id, user) for team_id, user in rows]
+
+
+def is_member(team_id: int, user_id: int | None) -> bool:
+    return user_id is not None and db.session.scalar(
+        select(Membership.id).where(Membership.team_id == team_id,
+                                    Membership.user_id == user_id)) is not None

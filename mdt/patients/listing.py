@@ -1,0 +1,116 @@
+"""The patient list: search, filters and sorting, in one query whatever the number of rows."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from mdt.audit import service as audit
+from mdt.auth.actor import Actor
+from mdt.auth.models import User
+from mdt.extensions import db
+from mdt.patients.models import PATHWAY_STAGES, Hna, Patient, PatientTeam
+from mdt.patients.review import ReviewStatus, review_status
+from mdt.teams.models import Team
+from mdt.timeutil import london_today
+
+REVIEW_FILTERS = {"overdue": "Review overdue", "due_soon": "Review due within 30 days",
+                  "flagged": "Review overdue or due soon"}
+SORTS = {"name": "Name", "review": "Review due date", "stage": "Pathway stage"}
+LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    query: str = ""
+    key_worker: str = ""  # "", "me", "none" or a user id
+    stage: str = ""
+    review: str = ""
+    sort: str = "name"
+
+    @classmethod
+    def from_mapping(cls, values) -> "ListFilters":
+        """From request args / form data; unknown values are ignored, never an error."""
+        key_worker = (values.get("key_worker") or "").strip()
+        return cls(
+            query=(values.get("q") or "").strip()[:100],
+            key_worker=key_worker if key_worker in ("me", "none") or key_worker.isdigit() else "",
+            stage=values.get("stage") if values.get("stage") in PATHWAY_STAGES else "",
+            review=values.get("review") if values.get("review") in REVIEW_FILTERS else "",
+            sort=values.get("sort") if values.get("sort") in SORTS else "name")
+
+    def as_args(self) -> dict:
+        """The non-identifying filters, safe to put in a URL (never the search words)."""
+        return {k: v for k, v in (("key_worker", self.key_worker), ("stage", self.stage),
+                                  ("review", self.review), ("sort", self.sort)) if v}
+
+
+@dataclass
+class PatientRow:
+    patient: Patient
+    team_id: int
+    team_name: str
+    key_worker_id: int | None
+    key_worker_name: str | None
+    review: ReviewStatus
+
+
+def _search_conditions(query: str):
+    words = [w for w in query.split() if not w.replace("-", "").isdigit()]
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if words:
+        return [or_(func.lower(Patient.given_name).contains(w.lower(), autoescape=True),
+                    func.lower(Patient.family_name).contains(w.lower(), autoescape=True))
+                for w in words]
+    if len(digits) >= 3:
+        return [Patient.nhs_number.startswith(digits)]
+    return None  # nothing searchable: no match
+
+
+def list_patients(actor: Actor, filters: ListFilters = ListFilters()) -> list[PatientRow]:
+    """Rows of (patient, team) on the actor's teams. The list is audited as one view (with the
+    search words) since it shows PID."""
+    last_hna = (select(Hna.patient_id, Hna.team_id, func.max(Hna.assessed_on).label("last"))
+                .group_by(Hna.patient_id, Hna.team_id).subquery())
+    stmt = (select(Patient, PatientTeam.team_id, PatientTeam.listed_on, PatientTeam.key_worker_id,
+                   Team.name, Team.review_interval_months, User.name, last_hna.c.last)
+            .join(PatientTeam, PatientTeam.patient_id == Patient.id)
+            .join(Team, Team.id == PatientTeam.team_id)
+            .outerjoin(User, User.id == PatientTeam.key_worker_id)
+            .outerjoin(last_hna, (last_hna.c.patient_id == Patient.id)
+                       & (last_hna.c.team_id == PatientTeam.team_id))
+            .where(PatientTeam.team_id.in_(actor.team_ids)))
+    rows = []
+    conditions = _search_conditions(filters.query) if filters.query else []
+    if conditions is not None:
+        if filters.key_worker == "me":
+            stmt = stmt.where(PatientTeam.key_worker_id == actor.user_id)
+        elif filters.key_worker == "none":
+            stmt = stmt.where(PatientTeam.key_worker_id.is_(None))
+        elif filters.key_worker:
+            stmt = stmt.where(PatientTeam.key_worker_id == int(filters.key_worker))
+        if filters.stage:
+            stmt = stmt.where(Patient.pathway_stage == filters.stage)
+        stmt = stmt.where(*conditions).order_by(Patient.family_name, Patient.given_name,
+                                                Patient.id, PatientTeam.team_id).limit(LIMIT)
+        today = london_today()
+        for (patient, team_id, listed_on, kw_id, team_name, interval, kw_name,
+             last) in db.session.execute(stmt):
+            review = review_status(last_hna=last, stage_changed_on=patient.pathway_stage_changed_on,
+                                   listed_on=listed_on, interval_months=interval, today=today)
+            rows.append(PatientRow(patient, team_id, team_name, kw_id, kw_name, review))
+    if filters.review:
+        wanted = {"overdue": {"overdue"}, "due_soon": {"due_soon"},
+                  "flagged": {"overdue", "due_soon"}}[filters.review]
+        rows = [row for row in rows if row.review.state in wanted]
+    if filters.sort == "review":
+        rows.sort(key=lambda row: row.review.due_on)
+    elif filters.sort == "stage":
+        order = list(PATHWAY_STAGES)
+        rows.sort(key=lambda row: -order.index(row.patient.pathway_stage))
+    changes = {"shown": len(rows), **filters.as_args()}
+    if filters.query:
+        changes["search"] = filters.query
+    audit.record(user_id=actor.user_id, role="", team_id=actor.team_ids[0] if actor.team_ids
+                 else None, action="view", record_type="patient_list", changes=changes)
+    db.session.commit()
+    return rows

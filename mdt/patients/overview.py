@@ -1,0 +1,81 @@
+"""Everything the patient page shows, loaded with a fixed number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from mdt.auth.actor import Actor
+from mdt.auth.models import User
+from mdt.extensions import db
+from mdt.patients.key_info_service import load_sections
+from mdt.patients.models import Hna, HnaConcern, KeyWorkerHandover, Patient, PatientTeam
+from mdt.patients.review import ReviewStatus, review_status
+from mdt.teams.models import Team
+from mdt.timeutil import london_today
+
+
+@dataclass
+class TeamLink:
+    team_id: int
+    team_name: str
+    key_worker: User | None
+    listed_on: object
+    interval_months: int
+
+
+@dataclass
+class Overview:
+    patient: Patient
+    teams: list[TeamLink]
+    sections: dict  # section name -> (KeyInfoSection, changed-by name)
+    handovers: list  # (handover, from name, to name, recorded-by name), newest first
+    hnas: list  # (hna, assessor name, [concerns]), newest first
+    review: ReviewStatus
+
+    @property
+    def main_team(self) -> TeamLink:
+        return self.teams[0]
+
+
+def team_links(actor: Actor, patient_id: int) -> list[TeamLink]:
+    rows = db.session.execute(
+        select(PatientTeam, Team.name, Team.review_interval_months, User)
+        .join(Team, Team.id == PatientTeam.team_id)
+        .outerjoin(User, User.id == PatientTeam.key_worker_id)
+        .where(PatientTeam.patient_id == patient_id, PatientTeam.team_id.in_(actor.team_ids))
+        .order_by(PatientTeam.team_id))
+    return [TeamLink(link.team_id, name, user, link.listed_on, interval)
+            for link, name, interval, user in rows]
+
+
+def load_overview(actor: Actor, patient: Patient) -> Overview:
+    teams = team_links(actor, patient.id)
+    from_user, to_user, by_user = aliased(User), aliased(User), aliased(User)
+    handovers = db.session.execute(
+        select(KeyWorkerHandover, from_user.name, to_user.name, by_user.name)
+        .outerjoin(from_user, from_user.id == KeyWorkerHandover.from_user_id)
+        .outerjoin(to_user, to_user.id == KeyWorkerHandover.to_user_id)
+        .join(by_user, by_user.id == KeyWorkerHandover.recorded_by_id)
+        .where(KeyWorkerHandover.patient_id == patient.id,
+               KeyWorkerHandover.team_id.in_(actor.team_ids))
+        .order_by(KeyWorkerHandover.id.desc())).all()
+    hna_rows = db.session.execute(
+        select(Hna, User.name).join(User, User.id == Hna.assessed_by_id)
+        .where(Hna.patient_id == patient.id, Hna.team_id.in_(actor.team_ids))
+        .order_by(Hna.assessed_on.desc(), Hna.id.desc())).all()
+    concerns = defaultdict(list)
+    if hna_rows:
+        for concern in db.session.scalars(select(HnaConcern).where(
+                HnaConcern.hna_id.in_([hna.id for hna, _ in hna_rows])).order_by(HnaConcern.id)):
+            concerns[concern.hna_id].append(concern)
+    main = teams[0]
+    review = review_status(last_hna=hna_rows[0][0].assessed_on if hna_rows else None,
+                           stage_changed_on=patient.pathway_stage_changed_on,
+                           listed_on=main.listed_on, interval_months=main.interval_months,
+                           today=london_today())
+    return Overview(patient=patient, teams=teams, sections=load_sections(patient.id),
+                    handovers=handovers,
+                    hnas=[(hna, name, concerns[hna.id]) for hna, name in hna_rows],
+                    review=review)
