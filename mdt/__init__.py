@@ -82,6 +82,7 @@ def _init_templates(app: Flask) -> None:
             "assetPath": url_for("static", filename="vendor/nhsuk-frontend/assets"),
             "user_teams": current_teams() if signed_in else [],
             "is_chair": bool(chaired_team_ids()) if signed_in else False,
+            "chaired_team_ids": chaired_team_ids() if signed_in else [],
         }
 
 
@@ -135,8 +136,9 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.health import bp as health_bp
     from mdt.patients import care_views  # noqa: F401  (routes on the patients blueprint)
     from mdt.patients.views import bp as patients_bp
+    from mdt.teams.views import bp as teams_bp
 
-    for blueprint in (auth_bp, patients_bp, audit_bp, health_bp):
+    for blueprint in (auth_bp, patients_bp, audit_bp, health_bp, teams_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")

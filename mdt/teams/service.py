@@ -61,3 +61,19 @@ def is_member(team_id: int, user_id: int | None) -> bool:
     return user_id is not None and db.session.scalar(
         select(Membership.id).where(Membership.team_id == team_id,
                                     Membership.user_id == user_id)) is not None
+
+
+def update_settings(actor, team_id: int, *, review_interval_months: int) -> Team:
+    """Chairs only (the view checks); the change is audited."""
+    from mdt.audit import service as audit
+
+    team = db.session.get(Team, team_id)
+    before = team.review_interval_months
+    if before != review_interval_months:
+        team.review_interval_months = review_interval_months
+        audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                     action="change", record_type="team", record_id=team_id,
+                     changes={"review_interval_months": [str(before),
+                                                         str(review_interval_months)]})
+    db.session.commit()
+    return team

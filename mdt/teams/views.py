@@ -1,0 +1,31 @@
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from mdt.auth.scope import current_actor
+from mdt.extensions import db
+from mdt.forms import error_list
+from mdt.teams import service
+from mdt.teams.forms import TeamSettingsForm
+from mdt.teams.models import Team
+
+bp = Blueprint("teams", __name__, url_prefix="/teams")
+
+
+@bp.route("/<int:team_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(team_id: int):
+    actor = current_actor()
+    if team_id not in actor.team_ids:
+        abort(404)  # another team's settings do not exist for this user
+    if not actor.is_chair(team_id):
+        abort(403)
+    team = db.session.get(Team, team_id)
+    form = TeamSettingsForm(obj=team)
+    if form.validate_on_submit():
+        service.update_settings(actor, team_id,
+                                review_interval_months=form.review_interval_months.data)
+        flash("Team settings saved")
+        return redirect(url_for("teams.settings", team_id=team_id), code=303)
+    status = 400 if form.errors else 200
+    return render_template("teams/settings.html", team=team, form=form,
+                           errors=error_list(form)), status
