@@ -3,6 +3,7 @@
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
@@ -92,7 +93,13 @@ def change_stage(actor: Actor, patient: Patient, *, stage: str, changed_on: date
                                          changed_on.isoformat()]})
     patient.pathway_stage = stage
     patient.pathway_stage_changed_on = changed_on
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:  # a colleague's save landed between our read and our write
+        errors = {"form": "Someone else changed this patient's record at the same moment. "
+                          "Check the stage, then try again."}
+        _refuse(actor, team_id, patient.id, "change", "pathway_stage", errors)
+        raise PatientError(errors) from None
 
 
 def _refuse(actor, team_id, patient_id, action, record_type, errors):

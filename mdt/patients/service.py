@@ -53,11 +53,21 @@ def _snapshot(patient: Patient) -> dict:
     return {f: getattr(patient, f) for f in FIELDS}
 
 
-def _nhs_number_taken(number: str, except_id: int | None = None) -> bool:
+def duplicate_message(actor: Actor, number: str, except_id: int | None = None) -> str | None:
+    """None if the number is free. Names the other patient when the actor may see them;
+    says nothing about patients of other teams."""
     stmt = select(Patient.id).where(Patient.nhs_number == number)
     if except_id:
         stmt = stmt.where(Patient.id != except_id)
-    return db.session.scalar(stmt) is not None
+    other_id = db.session.scalar(stmt)
+    if other_id is None:
+        return None
+    visible = get_patient(actor, other_id)
+    if visible is not None:
+        return (f"This NHS number is already recorded for {visible.full_name} (born "
+                f"{visible.date_of_birth.day} {visible.date_of_birth:%b %Y}) on your team's "
+                "list: check the number, or open that patient's record")
+    return DUPLICATE
 
 
 def refuse(actor: Actor, team_id, action: str, errors: dict, record_id=None) -> None:
@@ -73,8 +83,9 @@ def create_patient(actor: Actor, team_id: int, data: dict) -> Patient:
         raise PatientError({"team_id": "Choose one of your teams"})
     try:
         clean = validate(data)
-        if _nhs_number_taken(clean["nhs_number"]):
-            raise PatientError({"nhs_number": DUPLICATE})
+        duplicate = duplicate_message(actor, clean["nhs_number"])
+        if duplicate:
+            raise PatientError({"nhs_number": duplicate})
     except PatientError as exc:
         refuse(actor, team_id, "create", exc.errors)
         raise
@@ -101,8 +112,9 @@ def update_patient(actor: Actor, patient: Patient, data: dict, seen_version: int
         if seen_version != patient.version:
             raise PatientError({"form": CONFLICT})
         clean = validate(data)
-        if _nhs_number_taken(clean["nhs_number"], except_id=patient.id):
-            raise PatientError({"nhs_number": DUPLICATE})
+        duplicate = duplicate_message(actor, clean["nhs_number"], except_id=patient.id)
+        if duplicate:
+            raise PatientError({"nhs_number": duplicate})
     except PatientError as exc:
         refuse(actor, team_id, "change", exc.errors, patient.id)
         raise

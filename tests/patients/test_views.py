@@ -87,6 +87,20 @@ def test_duplicate_nhs_number_is_refused(app, client_request, make_user, make_pa
     assert "Hillside" not in page.get_text()  # nothing about the other team leaks
 
 
+def test_duplicate_within_my_team_names_the_other_patient(app, client_request, make_user,
+                                                         make_patient):
+    mine = make_patient(given="Arthur", family="Whitfield")
+    other = make_patient(given="Doreen", family="Achebe")
+    client_request.sign_in(make_user())
+    page = client_request.get("patients.edit", patient_id=other.id)
+    data = {**GOOD, "nhs_number": mine.nhs_number, "version": page.select_one(
+        "input[name=version]")["value"]}
+    page = client_request.post("patients.edit", patient_id=other.id, _data=data,
+                               _expected_status=400)
+    assert "already recorded for Arthur Whitfield" in page.select_one(
+        ".nhsuk-error-summary").get_text()
+
+
 def test_forged_team_id_is_refused(app, client_request, make_user):
     client_request.sign_in(make_user())
     page = client_request.post("patients.new", _data=dict(GOOD, team_id=_team_id(app, "Hillside")),
