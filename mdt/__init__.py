@@ -83,7 +83,18 @@ def _init_templates(app: Flask) -> None:
             "user_teams": current_teams() if signed_in else [],
             "is_chair": bool(chaired_team_ids()) if signed_in else False,
             "chaired_team_ids": chaired_team_ids() if signed_in else [],
+            "action_counts": _action_counts() if signed_in else None,
         }
+
+
+def _action_counts():
+    from mdt.actions.queries import header_counts
+    from mdt.auth.scope import current_team_ids
+    from mdt.timeutil import london_today
+
+    if "action_counts" not in g:
+        g.action_counts = header_counts(current_user.id, current_team_ids(), london_today())
+    return g.action_counts
 
 
 def _init_security_headers(app: Flask) -> None:
@@ -131,6 +142,8 @@ def _init_error_pages(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from mdt.actions import export_views  # noqa: F401  (routes on the actions blueprint)
+    from mdt.actions.views import bp as actions_bp
     from mdt.audit.views import bp as audit_bp
     from mdt.auth.views import bp as auth_bp
     from mdt.health import bp as health_bp
@@ -138,7 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.patients.views import bp as patients_bp
     from mdt.teams.views import bp as teams_bp
 
-    for blueprint in (auth_bp, patients_bp, audit_bp, health_bp, teams_bp):
+    for blueprint in (auth_bp, actions_bp, patients_bp, audit_bp, health_bp, teams_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")
@@ -147,5 +160,5 @@ def _register_blueprints(app: Flask) -> None:
 
     @app.get("/")
     def home():
-        return redirect(url_for("patients.index" if current_user.is_authenticated
+        return redirect(url_for("actions.index" if current_user.is_authenticated
                                 else "auth.sign_in"))

@@ -164,3 +164,9 @@ class MaxLength:
     def __call__(self, form, field):
         if field.data and isinstance(field.data, str) and len(field.data) > self.limit:
             raise StopValidation(f"{field.label.text} must be {self.limit} characters or fewer")
+
+
+def int_or_none(value):
+    """Coerce for selects whose blank option means "none chosen"; junk is None, not a 500."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() else None

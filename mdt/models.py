@@ -1,5 +1,6 @@
 """Imports every capability's tables, so Alembic and create_app see the whole schema."""
 
+from mdt.actions.models import Action, ActionLogEntry  # noqa: F401
 from mdt.audit.models import AuditEvent  # noqa: F401
 from mdt.auth.models import SignInAttempt, User, UserSession  # noqa: F401
 from mdt.patients.models import (  # noqa: F401

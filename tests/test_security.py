@@ -16,7 +16,8 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user,
     assert len(rules) >= 5  # sign-in, sign-out, new patient, edit patient, search
     client = ClientRequest(app)
     client.sign_in(make_user())
-    samples = {"patient_id": patient.id, "team_id": 1, "section_name": "what_matters"}
+    samples = {"patient_id": patient.id, "team_id": 1, "section_name": "what_matters",
+               "action_id": 1}
     adapter = app.url_map.bind("localhost")
     for rule, method in rules:
         path = adapter.build(rule.endpoint, {arg: samples[arg] for arg in rule.arguments},

@@ -52,13 +52,13 @@ def _safe_next(target: str | None) -> str:
     # Only same-site paths: never an open redirect.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("patients.index")
+    return url_for("actions.index")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("patients.index"))
+        return redirect(url_for("actions.index"))
     form = SignInForm()
     error = None
     status = 200

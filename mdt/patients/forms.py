@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from mdt.forms import DateInputField, MaxLength, clean_text
+from mdt.forms import DateInputField, MaxLength, clean_text, int_or_none
 from mdt.patients.models import PATHWAY_STAGES
 
 _text = [clean_text]
@@ -40,12 +40,8 @@ class SearchForm(FlaskForm):
 
 
 
-def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") and str(value).isdigit() else None
-
-
 class KeyWorkerForm(FlaskForm):
-    key_worker_id = SelectField("Key worker", coerce=_int_or_none, validate_choice=False,
+    key_worker_id = SelectField("Key worker", coerce=int_or_none, validate_choice=False,
                                 description="The named person the patient and family contact")
     reason = TextAreaField("Reason for the change", filters=_text,
                            validators=[DataRequired("Enter the reason for the change"),
@@ -62,7 +58,7 @@ class StageForm(FlaskForm):
 
 class HnaForm(FlaskForm):
     assessed_on = DateInputField("Date of the assessment", description="For example, 24 11 2026")
-    assessed_by_id = SelectField("Carried out by", coerce=_int_or_none, validate_choice=False)
+    assessed_by_id = SelectField("Carried out by", coerce=int_or_none, validate_choice=False)
     concerns = TextAreaField("Concerns raised", filters=_text, validators=[MaxLength(8000)],
                              description="One concern per line, in a few words each")
 

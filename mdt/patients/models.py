@@ -109,4 +109,4 @@ class HnaConcern(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     hna_id: Mapped[int] = mapped_column(ForeignKey("hnas.id"), index=True)
     text: Mapped[str] = mapped_column(String(200))
-    action_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # set once actioned
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id"), nullable=True)

@@ -120,7 +120,7 @@ def test_next_parameter_cannot_redirect_off_site(client_request, make_user):
     response = client_request.client.post("/sign-in?next=//evil.example/x", data={
         "email": user.email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/patients"
+    assert response.headers["Location"] == "/actions"
 
 
 def test_passwords_are_argon2id_and_short_ones_refused(password_hash):

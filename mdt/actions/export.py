@@ -1,0 +1,90 @@
+"""CSV that opens cleanly in Excel and cannot carry a formula: pure functions, streamed."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from mdt.timeutil import to_london
+
+BOM = "\ufeff"
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+# Documented columns (README "Exports"); order and names are part of the stable interface.
+LOG_COLUMNS = ("at", "action_id", "change", "old_value", "new_value", "changed_by",
+               "description", "owner", "status", "due_on", "nhs_number", "patient")
+ACTION_COLUMNS = ("action_id", "description", "owner", "due_on", "priority", "status",
+                  "nhs_number", "patient", "created_by", "created_at", "completed_at")
+
+
+def safe_cell(value) -> str:
+    """A cell that a spreadsheet shows as text: a leading = + - @ tab or CR gets a ' first."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(DANGEROUS_START) else text
+
+
+def stream(columns: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """UTF-8 text with a BOM (Excel reads it as UTF-8), one header row, CRLF line ends;
+    yields every 500 rows so memory stays flat for any number of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    chunk = BOM
+    for count, row in enumerate(rows, 1):
+        writer.writerow([safe_cell(cell) for cell in row])
+        if count % 500 == 0:
+            yield chunk + _take(buffer)
+            chunk = ""
+    yield chunk + _take(buffer)
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate(0)
+    return text
+
+
+def log_row(row) -> tuple:
+    patient = f"{row.given_name} {row.family_name}" if row.nhs_number else ""
+    return (to_london(row.at).isoformat(timespec="seconds"), row.action_id, row.kind,
+            row.old_value, row.new_value, row.by, row.description, row.owner, row.status,
+            row.due_on.isoformat(), row.nhs_number or "", patient)
+
+
+LOG_FILTERS = ("from", "to", "team_id", "owner_id", "patient_id")
+MAX_DAYS = 3660
+
+
+class BadExportRequest(ValueError):
+    pass
+
+
+def parse_log_filters(args) -> dict:
+    """`from`/`to` (YYYY-MM-DD, required) and optional numeric team / owner / patient ids;
+    anything else is refused with a message for the user (400), never a 500."""
+    from datetime import date
+
+    unknown = sorted(set(args) - set(LOG_FILTERS))
+    if unknown:
+        raise BadExportRequest(f"Unknown filter: {', '.join(unknown)}. Use "
+                               f"{', '.join(LOG_FILTERS)}.")
+    out = {}
+    for name in ("from", "to"):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            raise BadExportRequest(f"Give '{name}' as a date, YYYY-MM-DD")
+        try:
+            out[name] = date.fromisoformat(raw)
+        except ValueError:
+            raise BadExportRequest(f"'{name}' must be a real date written YYYY-MM-DD, "
+                                   f"not {raw[:20]!r}") from None
+    if out["to"] < out["from"]:
+        raise BadExportRequest("'to' must be on or after 'from'")
+    if (out["to"] - out["from"]).days > MAX_DAYS:
+        raise BadExportRequest("Export at most ten years at a time")
+    for name in ("team_id", "owner_id", "patient_id"):
+        raw = (args.get(name) or "").strip()
+        if raw and not raw.isdigit():
+            raise BadExportRequest(f"'{name}' must be a number")
+        out[name] = int(raw) if raw else None
+    return out

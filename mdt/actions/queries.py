@@ -1,0 +1,134 @@
+"""Reading actions: each page's data in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from mdt.actions.models import Action, ActionLogEntry
+from mdt.auth.actor import Actor
+from mdt.auth.models import User
+from mdt.extensions import db
+from mdt.patients.models import Patient
+from mdt.timeutil import LONDON
+
+
+@dataclass
+class ActionRow:
+    action: Action
+    owner_name: str
+    patient: Patient | None
+
+    def due_state(self, today: date) -> str:
+        if self.action.status != "open":
+            return self.action.status
+        if self.action.due_on < today:
+            return "overdue"
+        return "due_this_week" if self.action.due_on <= end_of_week(today) else "later"
+
+
+def end_of_week(today: date) -> date:
+    """Sunday of this week: 'due this week' in the way a team plans its week."""
+    return today + timedelta(days=6 - today.weekday())
+
+
+def _rows(stmt) -> list[ActionRow]:
+    return [ActionRow(action, owner, patient) for action, owner, patient in db.session.execute(stmt)]
+
+
+def _base():
+    return (select(Action, User.name, Patient).join(User, User.id == Action.owner_id)
+            .outerjoin(Patient, Patient.id == Action.patient_id))
+
+
+def my_actions(actor: Actor, today: date, patient_id: int | None = None) -> dict:
+    """The user's open actions: overdue first, then due this week, then later."""
+    stmt = _base().where(Action.owner_id == actor.user_id, Action.status == "open",
+                         Action.team_id.in_(actor.team_ids))
+    if patient_id:
+        stmt = stmt.where(Action.patient_id == patient_id)
+    groups = {"overdue": [], "due_this_week": [], "later": []}
+    for row in _rows(stmt.order_by(Action.due_on, Action.id)):
+        groups[row.due_state(today)].append(row)
+    return groups
+
+
+def header_counts(user_id: int, team_ids, today: date) -> tuple[int, int]:
+    """(overdue, due this week) of the user's open actions, in one query."""
+    overdue, this_week = db.session.execute(
+        select(func.coalesce(func.sum(case((Action.due_on < today, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((and_(Action.due_on >= today,
+                                                 Action.due_on <= end_of_week(today)), 1),
+                                           else_=0)), 0))
+        .where(Action.owner_id == user_id, Action.status == "open",
+               Action.team_id.in_(list(team_ids)))).one()
+    return int(overdue), int(this_week)
+
+
+def team_board(actor: Actor, team_id: int, *, owner_id=None, status="open",
+               overdue_only=False, today: date) -> list[ActionRow]:
+    stmt = _base().where(Action.team_id == team_id)
+    if owner_id:
+        stmt = stmt.where(Action.owner_id == owner_id)
+    if status:
+        stmt = stmt.where(Action.status == status)
+    if overdue_only:
+        stmt = stmt.where(Action.status == "open", Action.due_on < today)
+    return _rows(stmt.order_by(User.name, Action.due_on, Action.id))
+
+
+def patient_actions(actor: Actor, patient_id: int) -> tuple[list[ActionRow], dict]:
+    """A patient's actions (open first) and each one's log, in two queries."""
+    rows = _rows(_base().where(Action.patient_id == patient_id, Action.team_id.in_(actor.team_ids))
+                 .order_by(case((Action.status == "open", 0), else_=1), Action.due_on))
+    return rows, log_for([row.action.id for row in rows])
+
+
+def log_for(action_ids: list[int]) -> dict[int, list]:
+    """{action_id: [(entry, user name), ...]} oldest first."""
+    logs = {action_id: [] for action_id in action_ids}
+    if action_ids:
+        for entry, name in db.session.execute(
+                select(ActionLogEntry, User.name).join(User, User.id == ActionLogEntry.user_id)
+                .where(ActionLogEntry.action_id.in_(action_ids)).order_by(ActionLogEntry.id)):
+            logs[entry.action_id].append((entry, name))
+    return logs
+
+
+def open_actions_for_patients(team_ids, patient_ids) -> dict[int, list[ActionRow]]:
+    """Open actions per patient (for case lists), in one query."""
+    found = {pid: [] for pid in patient_ids}
+    if patient_ids:
+        for row in _rows(_base().where(Action.patient_id.in_(list(patient_ids)),
+                                       Action.team_id.in_(list(team_ids)),
+                                       Action.status == "open").order_by(Action.due_on)):
+            found[row.action.patient_id].append(row)
+    return found
+
+
+def log_entries(actor: Actor, *, start: date, end: date, team_id=None, owner_id=None,
+                patient_id=None):
+    """The action-log query for exports: entries from start to end (UK dates, inclusive)."""
+    since = datetime.combine(start, time.min, LONDON)
+    until = datetime.combine(end + timedelta(days=1), time.min, LONDON)
+    owner, by = aliased(User), aliased(User)
+    stmt = (select(ActionLogEntry.at, ActionLogEntry.kind, ActionLogEntry.old_value,
+                   ActionLogEntry.new_value, by.name.label("by"), Action.id.label("action_id"),
+                   Action.description, Action.status, Action.due_on, owner.name.label("owner"),
+                   Patient.nhs_number, Patient.given_name, Patient.family_name,
+                   ActionLogEntry.team_id)
+            .join(Action, Action.id == ActionLogEntry.action_id)
+            .join(by, by.id == ActionLogEntry.user_id)
+            .join(owner, owner.id == Action.owner_id)
+            .outerjoin(Patient, Patient.id == Action.patient_id)
+            .where(ActionLogEntry.team_id.in_(actor.team_ids), ActionLogEntry.at >= since,
+                   ActionLogEntry.at < until)
+            .order_by(ActionLogEntry.at, ActionLogEntry.id))
+    if team_id:
+        stmt = stmt.where(ActionLogEntry.team_id == team_id)
+    if owner_id:
+        stmt = stmt.where(Action.owner_id == owner_id)
+    if patient_id:
+        stmt = stmt.where(Action.patient_id == patient_id)
+    return stmt

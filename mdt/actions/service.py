@@ -1,0 +1,216 @@
+"""Actions and the action log: plain functions. Every change writes one log entry and one
+audit row in the same transaction; a no-op writes neither."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from mdt.actions.models import PRIORITIES, Action, ActionLogEntry
+from mdt.audit import service as audit
+from mdt.auth.actor import Actor
+from mdt.auth.models import User
+from mdt.extensions import db
+from mdt.patients.models import Hna, HnaConcern, PatientTeam
+from mdt.teams.service import is_member
+from mdt.timeutil import london_today, utcnow
+
+DESCRIPTION_LIMIT = 500
+NOTE_LIMIT = 1000
+CONFLICT = ("Someone else changed this action while you were looking at it. Check the "
+            "action, then make your change again.")
+
+
+class ActionError(Exception):
+    """Refused: {field: message}; nothing saved."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def get_action(actor: Actor, action_id: int) -> Action | None:
+    """The action if it belongs to one of the actor's teams (else None: the view's 404)."""
+    return db.session.scalar(select(Action).where(Action.id == action_id,
+                                                  Action.team_id.in_(actor.team_ids)))
+
+
+def _name(user_id) -> str:
+    return db.session.scalar(select(User.name).where(User.id == user_id)) or ""
+
+
+def _text(value: str | None, field: str, label: str, limit: int, required=True) -> dict:
+    value = (value or "").strip()
+    if required and not value:
+        return {field: f"Enter {label}"}
+    if len(value) > limit:
+        return {field: f"{label[0].upper()}{label[1:]} must be {limit} characters or fewer"}
+    return {}
+
+
+def _log(actor: Actor, action: Action, kind: str, old="", new="") -> None:
+    db.session.add(ActionLogEntry(action_id=action.id, team_id=action.team_id,
+                                  user_id=actor.user_id, kind=kind, old_value=str(old or ""),
+                                  new_value=str(new or "")))
+    audit.record(user_id=actor.user_id, role=actor.role(action.team_id), team_id=action.team_id,
+                 action="create" if kind == "created" else "change", record_type="action",
+                 record_id=action.id, changes={kind: [str(old or ""), str(new or "")],
+                                               "patient_id": action.patient_id})
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ActionError({"form": CONFLICT}) from None
+
+
+def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int | None,
+                  due_on: date | None, priority: str = "normal", patient_id: int | None = None,
+                  case_id: int | None = None, concern_id: int | None = None) -> Action:
+    errors = _text(description, "description", "a description of the action",
+                   DESCRIPTION_LIMIT)
+    if team_id not in actor.team_ids:
+        raise LookupError("not your team")
+    if not is_member(team_id, owner_id):
+        errors["owner_id"] = "Choose an owner from the team"
+    if due_on is None:
+        errors["due_on"] = "Enter the due date"
+    elif due_on < london_today():
+        errors["due_on"] = "Due date must be today or later"
+    if priority not in PRIORITIES:
+        errors["priority"] = "Choose a priority"
+    if patient_id is not None and db.session.scalar(select(PatientTeam.patient_id).where(
+            PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) is None:
+        raise LookupError("patient not on this team")
+    concern = None
+    if concern_id is not None:
+        concern = db.session.scalar(select(HnaConcern).join(Hna).where(
+            HnaConcern.id == concern_id, Hna.patient_id == patient_id,
+            Hna.team_id == team_id))
+        if concern is None:
+            raise LookupError("concern not on this patient")
+        if concern.action_id is not None:
+            errors["description"] = "This concern already has an action"
+    if errors:
+        raise ActionError(errors)
+    action = Action(team_id=team_id, patient_id=patient_id, case_id=case_id,
+                    description=description.strip(), owner_id=owner_id, due_on=due_on,
+                    priority=priority, created_by_id=actor.user_id)
+    db.session.add(action)
+    db.session.flush()
+    if concern is not None:
+        concern.action_id = action.id
+    _log(actor, action, "created", "", f"{action.description} (owner {_name(owner_id)}, "
+                                          f"due {due_on.isoformat()})")
+    db.session.commit()
+    return action
+
+
+def _editable(action: Action, seen_version: int | None) -> None:
+    if action.status == "cancelled":
+        raise ActionError({"form": "This action is cancelled. Reopen it before changing it."})
+    if seen_version is not None and seen_version != action.version:
+        raise ActionError({"form": CONFLICT})
+
+
+def reassign(actor: Actor, action: Action, owner_id: int | None, seen_version=None) -> Action:
+    _editable(action, seen_version)
+    if not is_member(action.team_id, owner_id):
+        raise ActionError({"owner_id": "Choose an owner who is on the team now"})
+    if owner_id == action.owner_id:
+        return action
+    old = _name(action.owner_id)
+    action.owner_id = owner_id
+    _log(actor, action, "reassigned", old, _name(owner_id))
+    _commit()
+    return action
+
+
+def change_due(actor: Actor, action: Action, due_on: date | None, seen_version=None) -> Action:
+    _editable(action, seen_version)
+    if due_on is None:
+        raise ActionError({"due_on": "Enter the due date"})
+    if due_on < action.created_at.date():
+        raise ActionError({"due_on": "Due date cannot be before the action was raised"})
+    if due_on == action.due_on:
+        return action
+    old = action.due_on.isoformat()
+    action.due_on = due_on
+    _log(actor, action, "due_date_changed", old, due_on.isoformat())
+    _commit()
+    return action
+
+
+def change_priority(actor: Actor, action: Action, priority: str, seen_version=None) -> Action:
+    _editable(action, seen_version)
+    if priority not in PRIORITIES:
+        raise ActionError({"priority": "Choose a priority"})
+    if priority == action.priority:
+        return action
+    old, action.priority = action.priority, priority
+    _log(actor, action, "priority_changed", old, priority)
+    _commit()
+    return action
+
+
+def add_note(actor: Actor, action: Action, note: str) -> Action:
+    errors = _text(note, "note", "a progress note", NOTE_LIMIT)
+    if errors:
+        raise ActionError(errors)
+    _log(actor, action, "note_added", "", note.strip())
+    db.session.commit()
+    return action
+
+
+def complete(actor: Actor, action: Action) -> Action:
+    """Idempotent: completing a done action changes nothing and logs nothing."""
+    if action.status == "done":
+        return action
+    if action.status == "cancelled":
+        raise ActionError({"form": "This action is cancelled. Reopen it before completing it."})
+    action.status, action.completed_at = "done", utcnow()
+    _log(actor, action, "completed", "open", "done")
+    _commit()
+    return action
+
+
+def reopen(actor: Actor, action: Action) -> Action:
+    if action.status == "open":
+        return action
+    old = action.status
+    action.status, action.completed_at, action.cancel_reason = "open", None, ""
+    _log(actor, action, "reopened", old, "open")
+    _commit()
+    return action
+
+
+def cancel(actor: Actor, action: Action, reason: str) -> Action:
+    errors = _text(reason, "reason", "the reason for cancelling", NOTE_LIMIT)
+    if errors:
+        raise ActionError(errors)
+    if action.status == "cancelled":
+        return action
+    old = action.status
+    action.status, action.cancel_reason = "cancelled", reason.strip()
+    _log(actor, action, "cancelled", old, reason.strip())
+    _commit()
+    return action
+
+
+def bulk_cancel(actor: Actor, team_id: int, action_ids: list[int], reason: str) -> int:
+    """Cancel several of a team's actions with one reason (chairs only: the view checks)."""
+    errors = _text(reason, "reason", "the reason for cancelling", NOTE_LIMIT)
+    if not action_ids:
+        errors["action_ids"] = "Select the actions to cancel"
+    if errors:
+        raise ActionError(errors)
+    actions = db.session.scalars(select(Action).where(
+        Action.id.in_(action_ids), Action.team_id == team_id, Action.status != "cancelled")).all()
+    for action in actions:
+        old = action.status
+        action.status, action.cancel_reason = "cancelled", reason.strip()
+        _log(actor, action, "cancelled", old, reason.strip())
+    _commit()
+    return len(actions)
