@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from mdt.actions.queries import patient_actions
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
@@ -33,6 +34,8 @@ class Overview:
     handovers: list  # (handover, from name, to name, recorded-by name), newest first
     hnas: list  # (hna, assessor name, [concerns]), newest first
     review: ReviewStatus
+    actions: list  # ActionRow, open first
+    action_logs: dict  # action id -> [(entry, user name)]
 
     @property
     def main_team(self) -> TeamLink:
@@ -75,7 +78,8 @@ def load_overview(actor: Actor, patient: Patient) -> Overview:
                            stage_changed_on=patient.pathway_stage_changed_on,
                            listed_on=main.listed_on, interval_months=main.interval_months,
                            today=london_today())
+    actions, action_logs = patient_actions(actor, patient.id)
     return Overview(patient=patient, teams=teams, sections=load_sections(patient.id),
                     handovers=handovers,
                     hnas=[(hna, name, concerns[hna.id]) for hna, name in hna_rows],
-                    review=review)
+                    review=review, actions=actions, action_logs=action_logs)

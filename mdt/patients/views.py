@@ -9,6 +9,7 @@ from mdt.patients.listing import REVIEW_FILTERS, SORTS, ListFilters, list_patien
 from mdt.patients.models import PATHWAY_STAGES
 from mdt.patients.overview import load_overview
 from mdt.teams.service import team_members
+from mdt.timeutil import london_today
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -86,7 +87,7 @@ def show(patient_id: int):
     if patient is None:
         abort(404)
     return render_template("patients/show.html", overview=load_overview(actor, patient),
-                           sections=key_info.SECTIONS)
+                           sections=key_info.SECTIONS, today=london_today())
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

@@ -174,7 +174,7 @@ def test_stage_change_makes_a_review_due_now(app, client_request, team):
         "concerns": "Worried about stairs\n\n- Carer exhausted"})
     page = client_request.get("patients.show", patient_id=team.patient.id)
     assert "Review overdue" not in page.get_text() and "Review due" in page.get_text()
-    assert [li.get_text() for li in page.select(".hna li")] == ["Worried about stairs",
+    assert [li.get_text() for li in page.select(".hna li .concern")] == ["Worried about stairs",
                                                                 "Carer exhausted"]
     version = client_request.get("patients.stage", patient_id=team.patient.id).select_one(
         "input[name=version]")["value"]
