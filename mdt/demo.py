@@ -149,6 +149,7 @@ def _care_records(team, patients):
             db.session.add_all(HnaConcern(hna_id=hna.id, text=text) for text in (
                 "Worried about managing stairs", "Carer exhausted, needs respite",
                 "Money worries since stopping work")[: 1 + index % 3])
+    _actions(team, patients, by_email, today)
     first = patients[0]
     sections = {
         "what_matters": {"what_matters": "Staying at home with her cat, Bramble. Seeing her "
@@ -172,3 +173,40 @@ def _care_records(team, patients):
     for name, data in sections.items():
         db.session.add(KeyInfoSection(patient_id=first.id, section=name, data=data,
                                       changed_by_id=by_email["navigator.lee"].id))
+
+
+def _actions(team, patients, by_email, today):
+    """Open actions overdue, due this week and later, and a done one, each with its log."""
+    from datetime import datetime, time
+
+    from mdt.actions.models import Action, ActionLogEntry
+    from mdt.timeutil import LONDON
+
+    plan = [  # patient index, owner, description, due in days, raised days ago, done
+        (0, "navigator.lee", "Ask the hospice about day therapy", -3, 20, False),
+        (0, "dn.patel", "Order a pressure-relieving mattress", 2, 10, False),
+        (1, "gp.hughes", "Review pain medication after stage change", -1, 14, False),
+        (2, "sw.brown", "Start a care package assessment", 5, 7, False),
+        (3, "navigator.lee", "Book a Holistic Needs Assessment", 12, 3, False),
+        (5, "hospice.ali", "Discuss preferred place of death with family", 1, 5, False),
+        (6, "navigator.lee", "Refer carer to Live Well carers' group", 20, 2, False),
+        (7, "cns.evans", "Check blue badge application", -6, 30, False),
+        (9, "navigator.lee", "Apply for attendance allowance (SR1)", 4, 12, True),
+    ]
+    for index, owner, text, due_in, raised_ago, done in plan:
+        raised = datetime.combine(today - timedelta(days=raised_ago), time(10), LONDON)
+        owner_id = by_email[owner].id
+        action = Action(team_id=team.id, patient_id=patients[index].id, description=text,
+                        owner_id=owner_id, due_on=today + timedelta(days=due_in),
+                        created_by_id=by_email["chair"].id, created_at=raised,
+                        status="done" if done else "open",
+                        completed_at=raised + timedelta(days=2) if done else None)
+        db.session.add(action)
+        db.session.flush()
+        db.session.add(ActionLogEntry(action_id=action.id, team_id=team.id, at=raised,
+                                      user_id=by_email["chair"].id, kind="created",
+                                      new_value=text))
+        if done:
+            db.session.add(ActionLogEntry(action_id=action.id, team_id=team.id,
+                                          at=raised + timedelta(days=2), user_id=owner_id,
+                                          kind="completed", old_value="open", new_value="done"))
