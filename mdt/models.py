@@ -3,6 +3,7 @@
 from mdt.actions.models import Action, ActionLogEntry  # noqa: F401
 from mdt.audit.models import AuditEvent  # noqa: F401
 from mdt.auth.models import SignInAttempt, User, UserSession  # noqa: F401
+from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries  # noqa: F401
 from mdt.patients.models import (  # noqa: F401
     Hna,
     HnaConcern,

@@ -37,3 +37,12 @@ def format_date(value: date | None) -> str:
 
 def london_today() -> date:
     return utcnow().astimezone(LONDON).date()
+
+
+def london_to_utc(day: date, clock) -> datetime:
+    """A UK wall-clock date and time as aware UTC (summer time handled by zoneinfo)."""
+    return datetime.combine(day, clock, LONDON).astimezone(UTC)
+
+
+def format_clock(value: datetime | None) -> str:
+    return "" if value is None else f"{to_london(value):%H:%M}"

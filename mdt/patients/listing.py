@@ -66,19 +66,41 @@ def _search_conditions(query: str):
     return None  # nothing searchable: no match
 
 
-def list_patients(actor: Actor, filters: ListFilters = ListFilters()) -> list[PatientRow]:
-    """Rows of (patient, team) on the actor's teams. The list is audited as one view (with the
-    search words) since it shows PID."""
+def _row_query(team_ids):
+    """(patient, team, key worker, last HNA) for patients on these teams: one query."""
     last_hna = (select(Hna.patient_id, Hna.team_id, func.max(Hna.assessed_on).label("last"))
                 .group_by(Hna.patient_id, Hna.team_id).subquery())
-    stmt = (select(Patient, PatientTeam.team_id, PatientTeam.listed_on, PatientTeam.key_worker_id,
+    return (select(Patient, PatientTeam.team_id, PatientTeam.listed_on, PatientTeam.key_worker_id,
                    Team.name, Team.review_interval_months, User.name, last_hna.c.last)
             .join(PatientTeam, PatientTeam.patient_id == Patient.id)
             .join(Team, Team.id == PatientTeam.team_id)
             .outerjoin(User, User.id == PatientTeam.key_worker_id)
             .outerjoin(last_hna, (last_hna.c.patient_id == Patient.id)
                        & (last_hna.c.team_id == PatientTeam.team_id))
-            .where(PatientTeam.team_id.in_(actor.team_ids)))
+            .where(PatientTeam.team_id.in_(list(team_ids))))
+
+
+def _to_rows(result, today) -> list[PatientRow]:
+    rows = []
+    for patient, team_id, listed_on, kw_id, team_name, interval, kw_name, last in result:
+        review = review_status(last_hna=last, stage_changed_on=patient.pathway_stage_changed_on,
+                               listed_on=listed_on, interval_months=interval, today=today)
+        rows.append(PatientRow(patient, team_id, team_name, kw_id, kw_name, review))
+    return rows
+
+
+def rows_for_patients(team_id: int, patient_ids) -> dict[int, PatientRow]:
+    """Key worker, stage and review for these patients of one team (case lists): one query."""
+    if not patient_ids:
+        return {}
+    result = db.session.execute(_row_query([team_id]).where(Patient.id.in_(list(patient_ids))))
+    return {row.patient.id: row for row in _to_rows(result, london_today())}
+
+
+def list_patients(actor: Actor, filters: ListFilters = ListFilters()) -> list[PatientRow]:
+    """Rows of (patient, team) on the actor's teams. The list is audited as one view (with the
+    search words) since it shows PID."""
+    stmt = _row_query(actor.team_ids)
     rows = []
     conditions = _search_conditions(filters.query) if filters.query else []
     if conditions is not None:
@@ -92,12 +114,7 @@ def list_patients(actor: Actor, filters: ListFilters = ListFilters()) -> list[Pa
             stmt = stmt.where(Patient.pathway_stage == filters.stage)
         stmt = stmt.where(*conditions).order_by(Patient.family_name, Patient.given_name,
                                                 Patient.id, PatientTeam.team_id).limit(LIMIT)
-        today = london_today()
-        for (patient, team_id, listed_on, kw_id, team_name, interval, kw_name,
-             last) in db.session.execute(stmt):
-            review = review_status(last_hna=last, stage_changed_on=patient.pathway_stage_changed_on,
-                                   listed_on=listed_on, interval_months=interval, today=today)
-            rows.append(PatientRow(patient, team_id, team_name, kw_id, kw_name, review))
+        rows = _to_rows(db.session.execute(stmt), london_today())
     if filters.review:
         wanted = {"overdue": {"overdue"}, "due_soon": {"due_soon"},
                   "flagged": {"overdue", "due_soon"}}[filters.review]

@@ -1,0 +1,168 @@
+"""The case list: add, reorder, remove; and in the meeting: discussion, deferral."""
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from mdt.audit import service as audit
+from mdt.auth.actor import Actor
+from mdt.extensions import db
+from mdt.meetings.models import URGENCIES, Case, Meeting
+from mdt.meetings.service import MeetingError
+from mdt.patients.models import Patient, PatientTeam
+from mdt.teams.service import is_member
+from mdt.timeutil import utcnow
+
+REASON_LIMIT = 1000
+NOTES_LIMIT = 10000
+CONFLICT = ("Someone else saved this case while you were writing. Your text is below and not "
+            "yet saved: check their version, then save again.")
+
+
+def _audit(actor, meeting, action, case_id, changes):
+    audit.record(user_id=actor.user_id, role=actor.role(meeting.team_id),
+                 team_id=meeting.team_id, action=action, record_type="case", record_id=case_id,
+                 changes=changes)
+
+
+def _editable(meeting: Meeting) -> None:
+    if meeting.status in ("finished", "cancelled"):
+        raise MeetingError({"form": f"This meeting is {meeting.status_label.lower()}: its "
+                                    "case list cannot change"})
+
+
+def add_case(actor: Actor, meeting: Meeting, *, patient_id: int | None, reason: str,
+             urgency: str, presenter_id: int | None, referred_by: str) -> Case:
+    _editable(meeting)
+    if patient_id is None:
+        raise MeetingError({"patient_id": "Choose a patient"})
+    patient = db.session.scalar(select(Patient).join(PatientTeam).where(
+        Patient.id == patient_id, PatientTeam.team_id == meeting.team_id))
+    if patient is None:
+        raise LookupError("patient not on this team")
+    errors = {}
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Enter the reason for discussion"
+    elif len(reason) > REASON_LIMIT:
+        errors["reason"] = f"Reason must be {REASON_LIMIT} characters or fewer"
+    if urgency not in URGENCIES:
+        errors["urgency"] = "Choose how urgent the discussion is"
+    if presenter_id is not None and not is_member(meeting.team_id, presenter_id):
+        errors["presenter_id"] = "Choose a presenter from the team"
+    if len(referred_by or "") > 120:
+        errors["referred_by"] = "Referred by must be 120 characters or fewer"
+    existing = db.session.scalar(select(Case).where(Case.meeting_id == meeting.id,
+                                                    Case.patient_id == patient_id))
+    if existing and existing.status != "removed":
+        errors["patient_id"] = f"{patient.full_name} is already on this case list"
+    if errors:
+        raise MeetingError(errors)
+    position = db.session.scalar(select(func.coalesce(func.max(Case.position), 0)).where(
+        Case.meeting_id == meeting.id)) + 1
+    if existing:  # put back a removed case, history kept
+        case = existing
+        case.status, case.removed_reason, case.position = "listed", "", position
+        case.reason, case.urgency, case.presenter_id = reason, urgency, presenter_id
+        case.referred_by = (referred_by or "").strip()
+    else:
+        case = Case(meeting_id=meeting.id, patient_id=patient_id, position=position,
+                    reason=reason, urgency=urgency, presenter_id=presenter_id,
+                    referred_by=(referred_by or "").strip())
+        db.session.add(case)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a double submit
+        db.session.rollback()
+        raise MeetingError({"patient_id": f"{patient.full_name} is already on this case "
+                                          "list"}) from None
+    _audit(actor, meeting, "create", case.id, {"patient_id": patient_id, "reason": reason,
+                                               "urgency": urgency})
+    db.session.commit()
+    return case
+
+
+def active_cases(meeting_id: int) -> list[Case]:
+    return list(db.session.scalars(select(Case).where(
+        Case.meeting_id == meeting_id, Case.status != "removed").order_by(Case.position,
+                                                                           Case.id)))
+
+
+def move_case(actor: Actor, meeting: Meeting, case: Case, direction: str) -> None:
+    """Up or down by one place (the keyboard and no-JS way to reorder)."""
+    _editable(meeting)
+    cases = active_cases(meeting.id)
+    index = next(i for i, c in enumerate(cases) if c.id == case.id)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(cases):
+        cases[index], cases[other] = cases[other], cases[index]
+        _renumber(cases)
+        db.session.commit()
+
+
+def reorder(actor: Actor, meeting: Meeting, case_ids: list[int]) -> None:
+    """A whole new order (drag and drop). Ids must be exactly this meeting's active cases."""
+    _editable(meeting)
+    cases = {c.id: c for c in active_cases(meeting.id)}
+    if sorted(case_ids) != sorted(cases):
+        raise MeetingError({"form": "The case list changed meanwhile: reload and try again"})
+    _renumber([cases[i] for i in case_ids])
+    db.session.commit()
+
+
+def _renumber(cases: list[Case]) -> None:
+    for position, case in enumerate(cases, 1):
+        if case.position != position:
+            case.position = position
+
+
+def remove_case(actor: Actor, meeting: Meeting, case: Case, reason: str) -> None:
+    _editable(meeting)
+    reason = (reason or "").strip()
+    if not reason:
+        raise MeetingError({"removed_reason": "Enter the reason for removing the case"})
+    if len(reason) > REASON_LIMIT:
+        raise MeetingError({"removed_reason": f"Reason must be {REASON_LIMIT} characters or "
+                                              "fewer"})
+    case.status, case.removed_reason = "removed", reason
+    _audit(actor, meeting, "change", case.id, {"status": ["listed", "removed"],
+                                               "reason": reason})
+    db.session.commit()
+
+
+def record_discussion(actor: Actor, meeting: Meeting, case: Case, *, notes: str, outcome: str,
+                      decisions: str, seen_version: int) -> Case:
+    if meeting.status in ("cancelled",):
+        raise MeetingError({"form": "This meeting was cancelled"})
+    errors = {name: f"{name.capitalize()} must be {NOTES_LIMIT} characters or fewer"
+              for name, value in (("notes", notes), ("outcome", outcome),
+                                  ("decisions", decisions)) if len(value or "") > NOTES_LIMIT}
+    if errors:
+        raise MeetingError(errors)
+    if seen_version != case.version:
+        raise MeetingError({"form": CONFLICT})
+    before = {"notes": case.notes, "outcome": case.outcome, "decisions": case.decisions,
+              "status": case.status}
+    case.notes, case.outcome, case.decisions = notes or "", outcome or "", decisions or ""
+    case.status = "discussed"
+    case.discussed_at = case.discussed_at or utcnow()
+    changes = audit.diff(before, {"notes": case.notes, "outcome": case.outcome,
+                                  "decisions": case.decisions, "status": case.status})
+    if changes:
+        _audit(actor, meeting, "change", case.id, changes)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise MeetingError({"form": CONFLICT}) from None
+    return case
+
+
+def defer_case(actor: Actor, meeting: Meeting, case: Case) -> Case:
+    _editable(meeting)
+    if case.status != "deferred":
+        before = case.status
+        case.status = "deferred"
+        _audit(actor, meeting, "change", case.id, {"status": [before, "deferred"]})
+        db.session.commit()
+    return case

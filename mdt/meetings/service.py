@@ -1,0 +1,336 @@
+"""Meetings and series: schedule, open an occurrence, move, cancel, start, finish.
+Finishing or cancelling carries every undiscussed case forward: no case is ever dropped."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from mdt.audit import service as audit
+from mdt.auth.actor import Actor
+from mdt.auth.models import User
+from mdt.extensions import db
+from mdt.meetings import recurrence
+from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
+from mdt.teams.models import Membership
+from mdt.teams.service import is_member
+from mdt.timeutil import london_to_utc, to_london, utcnow
+
+MAX_GUESTS = 50
+TEXT_LIMITS = {"title": 120, "location": 200, "video_url": 500}
+
+
+class MeetingError(Exception):
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    """What a scheduling form gives: UK local date and times."""
+    title: str
+    day: date | None
+    start: time | None
+    end: time | None
+    location: str = ""
+    video_url: str = ""
+    chair_id: int | None = None
+    guest_emails: str = ""
+
+
+def _new_uid() -> str:
+    return f"{uuid.uuid4()}@neighbourhood-mdt"
+
+
+def parse_guests(text: str) -> list[str]:
+    """Guest emails, one per line or separated by commas; normalised, de-duplicated."""
+    found = []
+    for raw in (text or "").replace(",", "\n").replace(";", "\n").splitlines():
+        raw = raw.strip()
+        if not raw:
+            continue
+        try:
+            email = validate_email(raw, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            raise MeetingError({"guest_emails": f"'{raw[:60]}' is not an email address"}) \
+                from None
+        if email not in found:
+            found.append(email)
+    if len(found) > MAX_GUESTS:
+        raise MeetingError({"guest_emails": f"Invite {MAX_GUESTS} guests or fewer"})
+    return found
+
+
+def validate_details(actor: Actor, team_id: int, details: MeetingDetails, *,
+                     allow_past=False) -> list[str]:
+    errors = {}
+    if not details.title.strip():
+        errors["title"] = "Enter a title for the meeting"
+    for field, limit in TEXT_LIMITS.items():
+        if len(getattr(details, field) or "") > limit:
+            errors[field] = f"{field.replace('_', ' ').capitalize()} must be {limit} " \
+                            "characters or fewer"
+    if details.video_url and not details.video_url.startswith(("https://", "http://")):
+        errors["video_url"] = "Video link must start with https://"
+    if details.day is None:
+        errors["day"] = "Enter the date of the meeting"
+    if details.start is None:
+        errors["start"] = "Enter the start time, for example 12:30"
+    if details.end is None:
+        errors["end"] = "Enter the end time, for example 14:00"
+    if details.start and details.end and details.end <= details.start:
+        errors["end"] = "The meeting must end after it starts"
+    if details.day and details.start and not allow_past and \
+            london_to_utc(details.day, details.start) < utcnow():
+        errors["day"] = "The meeting must be in the future"
+    if not is_member(team_id, details.chair_id):
+        errors["chair_id"] = "Choose a chair from the team"
+    try:
+        guests = parse_guests(details.guest_emails)
+    except MeetingError as exc:
+        errors.update(exc.errors)
+        guests = []
+    if errors:
+        raise MeetingError(errors)
+    return guests
+
+
+def _invite_team(meeting: Meeting, guests: list[str]) -> None:
+    members = db.session.execute(select(User.id, User.email, User.name).join(
+        Membership, Membership.user_id == User.id).where(
+        Membership.team_id == meeting.team_id, User.is_active.is_(True))).all()
+    emails = set()
+    for user_id, email, name in members:
+        db.session.add(Invitee(meeting_id=meeting.id, user_id=user_id, email=email, name=name))
+        emails.add(email)
+    for email in guests:
+        if email not in emails:
+            db.session.add(Invitee(meeting_id=meeting.id, email=email, name=email))
+
+
+def _audit(actor, team_id, action, meeting_id, changes=None, record_type="meeting"):
+    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                 action=action, record_type=record_type, record_id=meeting_id,
+                 changes=changes or {})
+
+
+def schedule_meeting(actor: Actor, team_id: int, details: MeetingDetails) -> Meeting:
+    if team_id not in actor.team_ids:
+        raise LookupError("not your team")
+    guests = validate_details(actor, team_id, details)
+    meeting = Meeting(team_id=team_id, title=details.title.strip(),
+                      starts_at=london_to_utc(details.day, details.start),
+                      ends_at=london_to_utc(details.day, details.end),
+                      location=details.location.strip(), video_url=details.video_url.strip(),
+                      chair_id=details.chair_id, uid=_new_uid())
+    db.session.add(meeting)
+    db.session.flush()
+    _invite_team(meeting, guests)
+    _audit(actor, team_id, "create", meeting.id, {"title": meeting.title,
+                                                  "starts_at": meeting.starts_at.isoformat()})
+    db.session.commit()
+    return meeting
+
+
+def create_series(actor: Actor, team_id: int, details: MeetingDetails, rule: str) -> MeetingSeries:
+    if team_id not in actor.team_ids:
+        raise LookupError("not your team")
+    guests = validate_details(actor, team_id, details)
+    series = MeetingSeries(team_id=team_id, title=details.title.strip(), rrule=rule,
+                           first_date=details.day, start_time=details.start,
+                           end_time=details.end, location=details.location.strip(),
+                           video_url=details.video_url.strip(), chair_id=details.chair_id,
+                           guest_emails=guests, uid=_new_uid())
+    db.session.add(series)
+    db.session.flush()
+    _audit(actor, team_id, "create", series.id, {"rrule": rule}, record_type="meeting_series")
+    db.session.commit()
+    return series
+
+
+def open_occurrence(actor: Actor | None, series: MeetingSeries, day: date,
+                    commit: bool = True) -> Meeting:
+    """The Meeting for one date of a series, made the first time it is needed."""
+    existing = db.session.scalar(select(Meeting).where(Meeting.series_id == series.id,
+                                                       Meeting.occurrence_date == day))
+    if existing:
+        return existing
+    if not recurrence.is_occurrence(series.rrule, series.first_date, day):
+        raise LookupError("not a date of this series")
+    meeting = Meeting(team_id=series.team_id, series_id=series.id, occurrence_date=day,
+                      title=series.title, starts_at=london_to_utc(day, series.start_time),
+                      ends_at=london_to_utc(day, series.end_time), location=series.location,
+                      video_url=series.video_url, chair_id=series.chair_id, uid=_new_uid())
+    db.session.add(meeting)
+    try:
+        db.session.flush()
+    except IntegrityError:  # opened by a colleague at the same moment
+        db.session.rollback()
+        return db.session.scalar(select(Meeting).where(Meeting.series_id == series.id,
+                                                       Meeting.occurrence_date == day))
+    _invite_team(meeting, series.guest_emails or [])
+    if commit:
+        db.session.commit()
+    return meeting
+
+
+def move_meeting(actor: Actor, meeting: Meeting, details: MeetingDetails) -> Meeting:
+    if meeting.status in ("finished", "cancelled"):
+        raise MeetingError({"day": f"This meeting is {meeting.status_label.lower()}: it "
+                                   "cannot be moved"})
+    validate_details(actor, meeting.team_id, details)
+    before = (meeting.starts_at.isoformat(), meeting.location)
+    meeting.title = details.title.strip()
+    meeting.starts_at = london_to_utc(details.day, details.start)
+    meeting.ends_at = london_to_utc(details.day, details.end)
+    meeting.location, meeting.video_url = details.location.strip(), details.video_url.strip()
+    meeting.chair_id = details.chair_id
+    if (meeting.starts_at.isoformat(), meeting.location) != before:
+        meeting.sequence += 1  # calendars: a change that matters
+    _audit(actor, meeting.team_id, "change", meeting.id,
+           {"starts_at": [before[0], meeting.starts_at.isoformat()]})
+    db.session.commit()
+    return meeting
+
+
+def start_meeting(actor: Actor, meeting: Meeting) -> Meeting:
+    if meeting.status == "scheduled":
+        meeting.status = "in_progress"
+        _audit(actor, meeting.team_id, "change", meeting.id, {"status": ["scheduled",
+                                                                        "in_progress"]})
+        db.session.commit()
+    return meeting
+
+
+def next_meeting(meeting: Meeting) -> Meeting:
+    """The meeting undiscussed cases go to: the series' next occurrence (made if needed),
+    else the team's next scheduled meeting, else a new one four weeks on."""
+    if meeting.series_id:
+        series = db.session.get(MeetingSeries, meeting.series_id)
+        after = (meeting.occurrence_date or to_london(meeting.starts_at).date()) + timedelta(days=1)
+        for day in recurrence.occurrences(series.rrule, series.first_date, after=after, count=24):
+            candidate = open_occurrence(None, series, day, commit=False)
+            if candidate.status in ("scheduled", "in_progress") and candidate.id != meeting.id:
+                return candidate
+    later = db.session.scalar(select(Meeting).where(
+        Meeting.team_id == meeting.team_id, Meeting.id != meeting.id,
+        Meeting.status == "scheduled", Meeting.starts_at > meeting.starts_at)
+        .order_by(Meeting.starts_at).limit(1))
+    if later:
+        return later
+    follow_up = Meeting(team_id=meeting.team_id, title=meeting.title,
+                        starts_at=meeting.starts_at + timedelta(weeks=4),
+                        ends_at=meeting.ends_at + timedelta(weeks=4), location=meeting.location,
+                        video_url=meeting.video_url, chair_id=meeting.chair_id, uid=_new_uid())
+    db.session.add(follow_up)
+    db.session.flush()
+    _invite_team(follow_up, [])
+    return follow_up
+
+
+def carry_forward(meeting: Meeting, target: Meeting) -> int:
+    """Copies every listed or deferred case onto `target`, keeping reason and history."""
+    cases = db.session.scalars(select(Case).where(
+        Case.meeting_id == meeting.id, Case.status.in_(("listed", "deferred")))
+        .order_by(Case.position)).all()
+    already = set(db.session.scalars(select(Case.patient_id).where(Case.meeting_id == target.id)))
+    position = db.session.scalar(select(func.coalesce(func.max(Case.position), 0)).where(
+        Case.meeting_id == target.id))
+    moved = 0
+    for case in cases:
+        if case.status == "listed":
+            case.status = "carried_forward"
+        if case.patient_id in already:
+            continue
+        position += 1
+        db.session.add(Case(meeting_id=target.id, patient_id=case.patient_id, position=position,
+                            reason=case.reason, urgency=case.urgency,
+                            presenter_id=case.presenter_id, referred_by=case.referred_by,
+                            carried_from_id=case.id))
+        moved += 1
+    return moved
+
+
+def finish_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]:
+    """Idempotent: a second finish changes nothing. Returns (next meeting, cases moved)."""
+    if meeting.status == "finished":
+        return None, 0
+    if meeting.status == "cancelled":
+        raise MeetingError({"form": "This meeting was cancelled"})
+    target = next_meeting(meeting)
+    moved = carry_forward(meeting, target)
+    meeting.status, meeting.finished_at = "finished", utcnow()
+    _audit(actor, meeting.team_id, "change", meeting.id,
+           {"status": ["in_progress", "finished"], "carried_forward": moved,
+            "to_meeting": target.id})
+    db.session.commit()
+    return target, moved
+
+
+def cancel_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]:
+    """Cancels and moves the whole case list forward. Idempotent."""
+    if meeting.status == "cancelled":
+        return None, 0
+    if meeting.status == "finished":
+        raise MeetingError({"form": "This meeting has finished"})
+    target = next_meeting(meeting)
+    moved = carry_forward(meeting, target)
+    meeting.status = "cancelled"
+    meeting.sequence += 1
+    _audit(actor, meeting.team_id, "change", meeting.id,
+           {"status": ["scheduled", "cancelled"], "carried_forward": moved,
+            "to_meeting": target.id})
+    db.session.commit()
+    return target, moved
+
+
+def set_attendance(actor: Actor, meeting: Meeting, invitee_id: int, attendance: str) -> Invitee:
+    from mdt.meetings.models import ATTENDANCE
+    invitee = db.session.scalar(select(Invitee).where(Invitee.id == invitee_id,
+                                                      Invitee.meeting_id == meeting.id))
+    if invitee is None:
+        raise LookupError("no such invitee")
+    if attendance not in ATTENDANCE:
+        raise MeetingError({"attendance": "Choose present, apologies or absent"})
+    invitee.attendance = attendance
+    db.session.commit()
+    return invitee
+
+
+def add_walk_in(actor: Actor, meeting: Meeting, name: str, email: str) -> Invitee:
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = "Enter the attendee's name"
+    elif len(name) > 120:
+        errors["name"] = "Name must be 120 characters or fewer"
+    try:
+        email = validate_email(email.strip(), check_deliverability=False).normalized.lower() \
+            if (email or "").strip() else f"walk-in-{uuid.uuid4().hex[:8]}@invalid"
+    except EmailNotValidError:
+        errors["email"] = "Enter a real email address, or leave it blank"
+    if errors:
+        raise MeetingError(errors)
+    existing = db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id,
+                                                       Invitee.email == email))
+    if existing:
+        existing.attendance = "present"
+        db.session.commit()
+        return existing
+    invitee = Invitee(meeting_id=meeting.id, email=email, name=name, attendance="present",
+                      walk_in=True)
+    db.session.add(invitee)
+    db.session.commit()
+    return invitee
+
+
+def meeting_day(meeting: Meeting) -> date:
+    return to_london(meeting.starts_at).date()
+
+
+def at(day: date, clock: time) -> datetime:
+    return london_to_utc(day, clock)
