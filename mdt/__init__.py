@@ -63,7 +63,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _init_templates(app: Flask) -> None:
     from mdt.forms import render_field
     from mdt.patients.nhs_number import display as nhs_display
-    from mdt.timeutil import format_date, format_uk
+    from mdt.timeutil import format_clock, format_date, format_uk
 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
     app.jinja_env.undefined = ChainableUndefined  # the NHS.UK macros expect it
@@ -71,7 +71,8 @@ def _init_templates(app: Flask) -> None:
     # print user text (names, notes), so escape everywhere.
     app.jinja_env.autoescape = True
     app.jinja_env.globals.update(render_field=render_field)
-    app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display)
+    app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display,
+                                 uk_clock=format_clock)
 
     @app.context_processor
     def layout_context():
@@ -147,11 +148,14 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.audit.views import bp as audit_bp
     from mdt.auth.views import bp as auth_bp
     from mdt.health import bp as health_bp
+    from mdt.meetings import live_views  # noqa: F401  (routes on the meetings blueprint)
+    from mdt.meetings.views import bp as meetings_bp
     from mdt.patients import care_views  # noqa: F401  (routes on the patients blueprint)
     from mdt.patients.views import bp as patients_bp
     from mdt.teams.views import bp as teams_bp
 
-    for blueprint in (auth_bp, actions_bp, patients_bp, audit_bp, health_bp, teams_bp):
+    for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
+                      teams_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")

@@ -88,3 +88,13 @@ def parse_log_filters(args) -> dict:
             raise BadExportRequest(f"'{name}' must be a number")
         out[name] = int(raw) if raw else None
     return out
+
+
+def action_row(row) -> tuple:
+    action, patient = row.action, row.patient
+    return (action.id, action.description, row.owner_name, action.due_on.isoformat(),
+            action.priority, action.status, patient.nhs_number if patient else "",
+            patient.full_name if patient else "", row.created_by,
+            to_london(action.created_at).isoformat(timespec="seconds"),
+            to_london(action.completed_at).isoformat(timespec="seconds")
+            if action.completed_at else "")

@@ -1,0 +1,77 @@
+import re
+from datetime import time
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField, URLField
+
+from mdt.forms import DateInputField, MaxLength, clean_text, int_or_none
+from mdt.meetings.models import URGENCIES
+from mdt.meetings.recurrence import ORDINALS, WEEKDAY_NAMES
+
+_text = [clean_text]
+
+
+def parse_clock(text: str | None) -> time | None:
+    """'12:30', '12.30', '1230' or '9:00' as a time; None when it is not a real time."""
+    match = re.fullmatch(r"\s*(\d{1,2})[:.]?(\d{2})\s*", text or "")
+    if not match:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    return time(hours, minutes) if hours < 24 and minutes < 60 else None
+
+
+class MeetingForm(FlaskForm):
+    title = StringField("Title", filters=_text, validators=[MaxLength(120)],
+                        default="Neighbourhood MDT")
+    day = DateInputField("Date", description="For example, 8 12 2026")
+    start = StringField("Start time", filters=_text, description="24-hour clock, e.g. 12:30")
+    end = StringField("End time", filters=_text, description="24-hour clock, e.g. 14:00")
+    location = StringField("Location", filters=_text, validators=[MaxLength(200)])
+    video_url = URLField("Video link", filters=_text, validators=[MaxLength(500)],
+                         description="For example a Microsoft Teams link")
+    chair_id = SelectField("Chair", coerce=int_or_none, validate_choice=False)
+    guest_emails = TextAreaField("External guests", filters=_text, validators=[MaxLength(5000)],
+                                 description="Email addresses, one per line. Team members are "
+                                             "invited already.")
+    repeat = SelectField("Repeats", choices=[("none", "Does not repeat"),
+                                             ("monthly", "Every month"),
+                                             ("weekly", "Every week or every few weeks")],
+                         validate_choice=False, default="none")
+    nth = SelectField("Which week of the month", coerce=int_or_none, validate_choice=False,
+                      choices=[(n, label.capitalize()) for n, label in ORDINALS.items()],
+                      default=2)
+    weekday = SelectField("Day of the week", coerce=int_or_none, validate_choice=False,
+                          choices=list(enumerate(WEEKDAY_NAMES)), default=1)
+    interval = SelectField("How often", coerce=int_or_none, validate_choice=False,
+                           choices=[(1, "Every week"), (2, "Every 2 weeks"), (3, "Every 3 weeks"),
+                                    (4, "Every 4 weeks")], default=1)
+
+
+class EditMeetingForm(MeetingForm):
+    version = HiddenField()
+
+
+class CaseForm(FlaskForm):
+    patient_id = SelectField("Patient", coerce=int_or_none, validate_choice=False)
+    reason = TextAreaField("Reason for discussion", filters=_text,
+                           description="The question for the team")
+    urgency = SelectField("Urgency", choices=list(URGENCIES.items())[::-1],
+                          validate_choice=False, default="routine")
+    presenter_id = SelectField("Presenting", coerce=int_or_none, validate_choice=False)
+    referred_by = StringField("Referred by", filters=_text)
+
+
+class RemoveCaseForm(FlaskForm):
+    removed_reason = TextAreaField("Reason for removing", filters=_text)
+
+
+class DiscussionForm(FlaskForm):
+    notes = TextAreaField("Discussion notes", filters=_text)
+    outcome = TextAreaField("Outcome", filters=_text)
+    decisions = TextAreaField("Decisions", filters=_text)
+    version = HiddenField()
+
+
+class WalkInForm(FlaskForm):
+    name = StringField("Name", filters=_text)
+    email = StringField("Email (optional)", filters=_text)

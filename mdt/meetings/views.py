@@ -1,0 +1,325 @@
+"""Meetings: the list, scheduling, the meeting page with its case list, minutes, export."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from mdt.actions import export
+from mdt.actions.queries import meeting_actions
+from mdt.audit import service as audit
+from mdt.auth.actor import Actor
+from mdt.auth.scope import current_actor, team_member_required
+from mdt.extensions import db, htmx
+from mdt.forms import error_list, int_or_none
+from mdt.meetings import cases as case_service
+from mdt.meetings import queries, recurrence
+from mdt.meetings import service as meetings
+from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCaseForm, parse_clock
+from mdt.meetings.models import Case, Meeting
+from mdt.patients.listing import ListFilters, list_patients
+from mdt.teams.service import team_members
+from mdt.timeutil import london_today, to_london
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+def apply_errors(form, errors: dict) -> None:
+    for name, message in errors.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + [message]
+        else:
+            form.form_errors.append(message)
+
+
+def meeting_or_404(actor: Actor, meeting_id: int) -> Meeting:
+    meeting = queries.get_meeting(actor, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def require_chair(actor: Actor, meeting: Meeting) -> None:
+    """The team's chairs and the meeting's own chair run it."""
+    if not (actor.is_chair(meeting.team_id) or meeting.chair_id == actor.user_id):
+        abort(403)
+
+
+def case_or_404(meeting: Meeting, case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or case.meeting_id != meeting.id:
+        abort(404)
+    return case
+
+
+def _member_choices(team_id, blank=None):
+    choices = [("", blank)] if blank else []
+    return choices + [(u.id, f"{u.name} ({u.profession_label})")
+                      for _, u in team_members([team_id])]
+
+
+@bp.get("")
+@team_member_required
+def index():
+    actor = current_actor()
+    today = london_today()
+    return render_template("meetings/index.html", upcoming=queries.upcoming(actor, today),
+                           past=queries.past(actor, today), describe=recurrence.describe,
+                           can_schedule=any(actor.is_chair(t) for t in actor.team_ids))
+
+
+def _details(form) -> meetings.MeetingDetails:
+    return meetings.MeetingDetails(
+        title=form.title.data or "", day=form.day.data, start=parse_clock(form.start.data),
+        end=parse_clock(form.end.data), location=form.location.data or "",
+        video_url=form.video_url.data or "", chair_id=form.chair_id.data,
+        guest_emails=form.guest_emails.data or "")
+
+
+def _rule(form) -> str | None:
+    if form.repeat.data == "monthly":
+        return recurrence.monthly_rule(form.nth.data or 2, form.weekday.data or 0)
+    if form.repeat.data == "weekly":
+        return recurrence.weekly_rule(form.interval.data or 1, form.weekday.data or 0)
+    return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@team_member_required
+def new():
+    actor = current_actor()
+    team_id = int_or_none(request.values.get("team_id")) or next(
+        (t for t in actor.team_ids if actor.is_chair(t)), None)
+    if team_id is not None and team_id not in actor.team_ids:
+        abort(404)
+    if team_id is None or not actor.is_chair(team_id):
+        abort(403)
+    form = MeetingForm()
+    form.chair_id.choices = _member_choices(team_id)
+    if form.validate_on_submit():
+        try:
+            rule = _rule(form)
+            if rule:
+                series = meetings.create_series(actor, team_id, _details(form), rule)
+                flash(f"{series.title} scheduled: {recurrence.describe(rule).lower()}")
+                return redirect(url_for("meetings.index"), code=303)
+            meeting = meetings.schedule_meeting(actor, team_id, _details(form))
+        except ValueError as exc:
+            apply_errors(form, getattr(exc, "errors", {"repeat": str(exc)}))
+        except meetings.MeetingError as exc:
+            apply_errors(form, exc.errors)
+        else:
+            flash("Meeting scheduled")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
+    elif not form.is_submitted():
+        form.chair_id.data = actor.user_id
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("meetings/new.html", form=form, team_id=team_id,
+                           errors=error_list(form)), status
+
+
+@bp.post("/series/<int:series_id>/<day>")
+@team_member_required
+def open_occurrence(series_id: int, day: str):
+    from datetime import date
+    actor = current_actor()
+    series = queries.get_series(actor, series_id) or abort(404)
+    try:
+        meeting = meetings.open_occurrence(actor, series, date.fromisoformat(day))
+    except (ValueError, LookupError):
+        abort(404)
+    return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
+
+
+def _page_context(actor, meeting, case_form=None):
+    rows = queries.case_rows(meeting)
+    case_form = case_form or CaseForm()
+    patients = list_patients(actor, ListFilters()) if meeting.status == "scheduled" else []
+    listed = {row.patient.id for row in rows}
+    case_form.patient_id.choices = [("", "Choose a patient")] + [
+        (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
+                         f"({row.patient.nhs_number[:3]} {row.patient.nhs_number[3:6]} "
+                         f"{row.patient.nhs_number[6:]})")
+        for row in patients if row.team_id == meeting.team_id and row.patient.id not in listed]
+    case_form.presenter_id.choices = _member_choices(meeting.team_id, "Not decided yet")
+    return {"meeting": meeting, "rows": rows, "case_form": case_form,
+            "remove_form": RemoveCaseForm(), "invitees": queries.invitees(meeting.id),
+            "is_chair": actor.is_chair(meeting.team_id) or meeting.chair_id == actor.user_id,
+            "today": london_today(), "errors": error_list(case_form)}
+
+
+def _audit_view(actor, meeting):
+    audit.record(user_id=actor.user_id, role=actor.role(meeting.team_id),
+                 team_id=meeting.team_id, action="view", record_type="meeting",
+                 record_id=meeting.id)
+    db.session.commit()
+
+
+@bp.get("/<int:meeting_id>")
+@team_member_required
+def show(meeting_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    _audit_view(actor, meeting)
+    return render_template("meetings/show.html", **_page_context(actor, meeting))
+
+
+@bp.get("/<int:meeting_id>/case-status")
+@team_member_required
+def case_status(meeting_id: int):
+    """The case list's statuses, polled by attendees while the meeting runs."""
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    return render_template("meetings/_case_list.html", **_page_context(actor, meeting))
+
+
+@bp.post("/<int:meeting_id>/cases")
+@team_member_required
+def add_case(meeting_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    form = CaseForm()
+    form.validate()
+    try:
+        case_service.add_case(actor, meeting, patient_id=form.patient_id.data,
+                              reason=form.reason.data, urgency=form.urgency.data,
+                              presenter_id=form.presenter_id.data,
+                              referred_by=form.referred_by.data)
+    except LookupError:
+        abort(404)
+    except meetings.MeetingError as exc:
+        apply_errors(form, exc.errors)
+        return render_template("meetings/show.html",
+                               **_page_context(actor, meeting, form)), 400
+    flash("Case added")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#case-list", code=303)
+
+
+def _after_case_change(actor, meeting):
+    if htmx:
+        return render_template("meetings/_case_list.html", **_page_context(actor, meeting))
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#case-list", code=303)
+
+
+@bp.post("/<int:meeting_id>/cases/<int:case_id>/move")
+@team_member_required
+def move_case(meeting_id: int, case_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    require_chair(actor, meeting)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    try:
+        case_service.move_case(actor, meeting, case_or_404(meeting, case_id), direction)
+    except meetings.MeetingError as exc:
+        flash(" ".join(exc.errors.values()))
+    return _after_case_change(actor, meeting)
+
+
+@bp.post("/<int:meeting_id>/cases/order")
+@team_member_required
+def reorder_cases(meeting_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    require_chair(actor, meeting)
+    ids = [int_or_none(v) for v in request.form.getlist("case_ids")]
+    try:
+        case_service.reorder(actor, meeting, [i for i in ids if i is not None])
+    except meetings.MeetingError as exc:
+        return " ".join(exc.errors.values()), 409
+    return _after_case_change(actor, meeting)
+
+
+@bp.post("/<int:meeting_id>/cases/<int:case_id>/remove")
+@team_member_required
+def remove_case(meeting_id: int, case_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    require_chair(actor, meeting)
+    case = case_or_404(meeting, case_id)
+    form = RemoveCaseForm()
+    try:
+        case_service.remove_case(actor, meeting, case, form.removed_reason.data)
+    except meetings.MeetingError as exc:
+        context = _page_context(actor, meeting)
+        context["errors"] = [{"text": m, "href": f"#remove-{case.id}"} for m in
+                             exc.errors.values()]
+        return render_template("meetings/show.html", **context), 400
+    flash("Case removed from the list")
+    return _after_case_change(actor, meeting)
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@team_member_required
+def edit(meeting_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    require_chair(actor, meeting)
+    form = EditMeetingForm()
+    form.chair_id.choices = _member_choices(meeting.team_id)
+    if form.validate_on_submit():
+        if int_or_none(form.version.data) != meeting.version:
+            form.form_errors.append("Someone else changed this meeting meanwhile: check it, "
+                                    "then save again")
+        else:
+            try:
+                meetings.move_meeting(actor, meeting, _details(form))
+            except meetings.MeetingError as exc:
+                apply_errors(form, exc.errors)
+            else:
+                flash("Meeting changed: invitees will get an updated invitation")
+                return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
+    elif not form.is_submitted():
+        start, end = to_london(meeting.starts_at), to_london(meeting.ends_at)
+        form.process(data={"title": meeting.title, "day": start.date(),
+                           "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
+                           "location": meeting.location, "video_url": meeting.video_url,
+                           "chair_id": meeting.chair_id, "version": str(meeting.version)})
+    form.version.data = str(meeting.version) if form.form_errors else form.version.data
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("meetings/edit.html", form=form, meeting=meeting,
+                           errors=error_list(form)), status
+
+
+@bp.post("/<int:meeting_id>/cancel")
+@team_member_required
+def cancel(meeting_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    require_chair(actor, meeting)
+    try:
+        target, moved = meetings.cancel_meeting(actor, meeting)
+    except meetings.MeetingError as exc:
+        flash(" ".join(exc.errors.values()))
+        return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
+    if target:
+        flash(f"Meeting cancelled. {moved} {'case' if moved == 1 else 'cases'} moved to the "
+              f"meeting on {to_london(target.starts_at):%d %b %Y}")
+    return redirect(url_for("meetings.show", meeting_id=target.id if target else meeting.id),
+                    code=303)
+
+
+@bp.get("/<int:meeting_id>/minutes")
+@team_member_required
+def minutes(meeting_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    _audit_view(actor, meeting)
+    rows = queries.case_rows(meeting, include_removed=True)
+    return render_template("meetings/minutes.html", meeting=meeting, rows=rows,
+                           invitees=queries.invitees(meeting.id),
+                           actions=meeting_actions(meeting.id),
+                           handovers=queries.meeting_handovers(meeting.id))
+
+
+@bp.get("/<int:meeting_id>/actions.csv")
+@team_member_required
+def actions_csv(meeting_id: int):
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    audit.record(user_id=actor.user_id, role=actor.role(meeting.team_id),
+                 team_id=meeting.team_id, action="export", record_type="meeting_actions",
+                 record_id=meeting.id, changes={"format": "csv"})
+    db.session.commit()
+    rows = (export.action_row(row) for row in meeting_actions(meeting.id))
+    name = f"meeting-{meeting.id}-actions-{to_london(meeting.starts_at):%Y-%m-%d}.csv"
+    return Response(export.stream(export.ACTION_COLUMNS, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
