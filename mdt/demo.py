@@ -150,6 +150,7 @@ def _care_records(team, patients):
                 "Worried about managing stairs", "Carer exhausted, needs respite",
                 "Money worries since stopping work")[: 1 + index % 3])
     _actions(team, patients, by_email, today)
+    _meetings(team, patients, by_email, today)
     first = patients[0]
     sections = {
         "what_matters": {"what_matters": "Staying at home with her cat, Bramble. Seeing her "
@@ -210,3 +211,66 @@ def _actions(team, patients, by_email, today):
             db.session.add(ActionLogEntry(action_id=action.id, team_id=team.id,
                                           at=raised + timedelta(days=2), user_id=owner_id,
                                           kind="completed", old_value="open", new_value="done"))
+
+
+def _meetings(team, patients, by_email, today):
+    """A monthly series (second Tuesday, 12:30-14:00): last month's meeting finished with
+    one case carried forward, and next month's with a case list ready to run."""
+    from datetime import time
+
+    from mdt.meetings.models import Case, Invitee, MeetingSeries
+    from mdt.meetings.recurrence import monthly_rule, occurrences
+    from mdt.meetings.service import open_occurrence
+    from mdt.timeutil import utcnow
+
+    rule = monthly_rule(2, 1)
+    series = MeetingSeries(team_id=team.id, title=TEAM, rrule=rule,
+                           first_date=today - timedelta(days=120), start_time=time(12, 30),
+                           end_time=time(14, 0), location="Riverside Health Centre, room 2",
+                           video_url="https://teams.microsoft.com/l/meetup-join/demo",
+                           chair_id=by_email["chair"].id, guest_emails=[],
+                           uid="demo-series@neighbourhood-mdt")
+    db.session.add(series)
+    db.session.flush()
+    dates = occurrences(rule, series.first_date, after=today - timedelta(days=45), count=3)
+    last = max(d for d in dates if d < today)
+    upcoming = min(d for d in dates if d >= today)
+    past = open_occurrence(None, series, last, commit=False)
+    past.status, past.finished_at = "finished", utcnow()
+    for invitee in db.session.scalars(select(Invitee).where(Invitee.meeting_id == past.id)):
+        invitee.attendance = "apologies" if invitee.email.startswith("gp.khan") else "present"
+    chair = by_email["chair"].id
+    discussed = [
+        (1, "Moved to palliative care after oncology review: who leads?", "urgent",
+         "Agreed GP to review pain relief; hospice referral made.", "discussed"),
+        (5, "Deteriorating; wishes about place of death not recorded", "urgent",
+         "Family meeting held; prefers to die at home. Just in case medicines in place.",
+         "discussed"),
+        (8, "Carer struggling; needs a care package", "soon", "", "carried_forward"),
+    ]
+    for position, (index, reason, urgency, outcome, status) in enumerate(discussed, 1):
+        db.session.add(Case(meeting_id=past.id, patient_id=patients[index].id, position=position,
+                            reason=reason, urgency=urgency, presenter_id=chair,
+                            status=status, outcome=outcome,
+                            notes="Discussed with the whole team." if outcome else "",
+                            discussed_at=utcnow() if outcome else None))
+    db.session.flush()
+    carried = db.session.scalar(select(Case).where(Case.meeting_id == past.id,
+                                                   Case.status == "carried_forward"))
+    nxt = open_occurrence(None, series, upcoming, commit=False)
+    listed = [
+        (8, carried.reason, "soon", "sw.brown", carried.id),
+        (0, "Review after falls at home; equipment and carer support", "routine",
+         "navigator.lee", None),
+        (2, "New diagnosis of bone metastases: pain control and benefits", "urgent",
+         "cns.evans", None),
+        (10, "No key worker: who should it be?", "soon", "chair", None),
+        (13, "End of life: check anticipatory medicines and DNACPR", "urgent", "hospice.ali",
+         None),
+        (6, "Six-monthly review due; carer asks for respite", "routine", "dn.patel", None),
+    ]
+    for position, (index, reason, urgency, presenter, carried_from) in enumerate(listed, 1):
+        db.session.add(Case(meeting_id=nxt.id, patient_id=patients[index].id,
+                            position=position, reason=reason, urgency=urgency,
+                            presenter_id=by_email[presenter].id, referred_by="",
+                            carried_from_id=carried_from))

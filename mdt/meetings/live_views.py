@@ -46,7 +46,7 @@ def _live(actor, meeting, case_id=None, status=200, **forms):
                    previous=rows[index - 1] if current and index > 0 else None,
                    following=rows[index + 1] if current and index + 1 < len(rows) else None,
                    invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
-                   today=london_today(), errors=errors, **forms)
+                   today=london_today(), errors=errors, oob=bool(htmx), **forms)
     template = "meetings/_live_case.html" if htmx else "meetings/live.html"
     return render_template(template, **context), status
 

@@ -10,6 +10,7 @@ from mdt.actions.queries import patient_actions
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
+from mdt.meetings.queries import discussions
 from mdt.patients.key_info_service import load_sections
 from mdt.patients.models import Hna, HnaConcern, KeyWorkerHandover, Patient, PatientTeam
 from mdt.patients.review import ReviewStatus, review_status
@@ -36,6 +37,7 @@ class Overview:
     review: ReviewStatus
     actions: list  # ActionRow, open first
     action_logs: dict  # action id -> [(entry, user name)]
+    discussions: list  # (case, meeting), newest first
 
     @property
     def main_team(self) -> TeamLink:
@@ -82,4 +84,5 @@ def load_overview(actor: Actor, patient: Patient) -> Overview:
     return Overview(patient=patient, teams=teams, sections=load_sections(patient.id),
                     handovers=handovers,
                     hnas=[(hna, name, concerns[hna.id]) for hna, name in hna_rows],
-                    review=review, actions=actions, action_logs=action_logs)
+                    review=review, actions=actions, action_logs=action_logs,
+                    discussions=discussions(actor, patient.id))
