@@ -132,9 +132,13 @@ def field_params(field, **params) -> dict:
 
 def render_field(field, **params) -> Markup:
     folder, name = _MACROS[_kind(field)]
-    env = current_app.jinja_env
-    module = env.get_template(f"nhsuk/components/{folder}/macro.jinja").make_module()
-    return Markup(getattr(module, name)(field_params(field, **params)))
+    # The macro modules are built once per app: building one per field cost more than the
+    # rest of a form page.
+    modules = current_app.extensions.setdefault("nhsuk_macro_modules", {})
+    if folder not in modules:
+        template = current_app.jinja_env.get_template(f"nhsuk/components/{folder}/macro.jinja")
+        modules[folder] = template.make_module()
+    return Markup(getattr(modules[folder], name)(field_params(field, **params)))
 
 
 def error_list(form) -> list[dict]:

@@ -2,3 +2,60 @@
 import { initAll } from '../vendor/nhsuk-frontend/nhsuk-frontend.min.js'
 
 initAll()
+
+// Drag and drop for the case list. The Move up / Move down buttons do the same job by
+// keyboard and without JavaScript; this is a shortcut for mouse users.
+function csrfToken () {
+  try {
+    return JSON.parse(document.body.getAttribute('hx-headers:inherited'))['X-CSRFToken']
+  } catch (e) {
+    return ''
+  }
+}
+
+function enableReorder (list) {
+  let dragged = null
+  list.addEventListener('dragstart', (event) => {
+    dragged = event.target.closest('li[data-case-id]')
+    if (dragged) dragged.classList.add('app-dragging')
+  })
+  list.addEventListener('dragover', (event) => {
+    const over = event.target.closest('li[data-case-id]')
+    if (!dragged || !over || over === dragged) return
+    event.preventDefault()
+    const after = event.clientY > over.getBoundingClientRect().top + over.offsetHeight / 2
+    over.parentNode.insertBefore(dragged, after ? over.nextSibling : over)
+  })
+  list.addEventListener('dragend', async () => {
+    if (!dragged) return
+    dragged.classList.remove('app-dragging')
+    dragged = null
+    const body = new URLSearchParams()
+    list.querySelectorAll('li[data-case-id]').forEach((li) => body.append('case_ids', li.dataset.caseId))
+    const response = await fetch(list.dataset.reorderUrl, {
+      method: 'POST',
+      headers: { 'X-CSRFToken': csrfToken(), 'HX-Request': 'true' },
+      body
+    })
+    const container = document.getElementById('case-list')
+    if (response.ok && container) {
+      container.outerHTML = await response.text()
+      const fresh = document.getElementById('case-list')
+      if (window.htmx && fresh) window.htmx.process(fresh)
+      setup()
+    } else {
+      window.location.reload()
+    }
+  })
+}
+
+function setup () {
+  document.querySelectorAll('ol.app-case-list[data-reorder-url]').forEach((list) => {
+    if (list.dataset.reorderUrl && !list.dataset.reorderReady) {
+      list.dataset.reorderReady = 'true'
+      enableReorder(list)
+    }
+  })
+}
+
+setup()
