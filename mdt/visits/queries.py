@@ -1,0 +1,112 @@
+"""Reading visits: day lists, the team board, merge suggestions and figures, each in a fixed
+number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, select
+
+from mdt.auth.models import SKILLS, User
+from mdt.extensions import db
+from mdt.patients.models import Patient
+from mdt.teams.models import Membership
+from mdt.visits import merge as engine
+from mdt.visits.models import Notification, TaskType, Visit, VisitMerge, VisitTask
+
+WINDOW_ORDER = case((Visit.window == "morning", 0), (Visit.window == "timed", 1),
+                    (Visit.window == "afternoon", 2), else_=3)
+
+
+@dataclass
+class VisitRow:
+    visit: Visit
+    patient: Patient
+    professional: str
+    tasks: list  # TaskType
+
+
+def day_rows(team_ids, day: date, professional_id: int | None = None,
+             include_inactive=False) -> list[VisitRow]:
+    stmt = (select(Visit, Patient, User.name).join(Patient, Patient.id == Visit.patient_id)
+            .join(User, User.id == Visit.professional_id)
+            .where(Visit.team_id.in_(list(team_ids)), Visit.day == day))
+    if professional_id:
+        stmt = stmt.where(Visit.professional_id == professional_id)
+    if not include_inactive:
+        stmt = stmt.where(Visit.status.in_(("planned", "done")))
+    found = db.session.execute(stmt.order_by(User.name, WINDOW_ORDER, Visit.at_time,
+                                             Visit.id)).all()
+    tasks = tasks_for([visit.id for visit, _, _ in found])
+    return [VisitRow(visit, patient, name, tasks[visit.id]) for visit, patient, name in found]
+
+
+def tasks_for(visit_ids) -> dict[int, list]:
+    found = defaultdict(list)
+    if visit_ids:
+        for visit_id, task in db.session.execute(
+                select(VisitTask.visit_id, TaskType).join(TaskType)
+                .where(VisitTask.visit_id.in_(list(visit_ids))).order_by(VisitTask.id)):
+            found[visit_id].append(task)
+    return found
+
+
+@dataclass
+class SuggestionView:
+    suggestion: engine.Suggestion
+    text: str
+    versions: dict  # visit id -> version, for the merge form
+    professionals: set
+
+
+def suggestions(team_id: int, day: date) -> list[SuggestionView]:
+    """Merge suggestions for a team's day: three queries whatever the number of visits."""
+    visits = db.session.scalars(select(Visit).where(Visit.team_id == team_id, Visit.day == day,
+                                                    Visit.status == "planned")).all()
+    if not visits:
+        return []
+    tasks = tasks_for([v.id for v in visits])
+    members = db.session.execute(select(User.id, User.name, User.skills).join(
+        Membership, Membership.user_id == User.id).where(Membership.team_id == team_id)).all()
+    skills = {uid: frozenset(s or []) for uid, _, s in members}
+    names = {uid: name for uid, name, _ in members}
+    data = [engine.VisitData(id=v.id, patient_id=v.patient_id, day=v.day,
+                             professional_id=v.professional_id, minutes=v.minutes,
+                             skills=frozenset(t.skill for t in tasks[v.id])) for v in visits]
+    versions = {v.id: v.version for v in visits}
+    by_id = {v.id: v for v in visits}
+    out = []
+    for s in engine.suggest(data, skills):
+        group = (s.host_visit_id, *s.merged_visit_ids)
+        out.append(SuggestionView(s, s.explain(names, SKILLS), {i: versions[i] for i in group},
+                                  {by_id[i].professional_id for i in group}))
+    return out
+
+
+def notices(user_id: int, limit: int = 10) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user_id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def merges_for_day(team_ids, day: date) -> dict[int, VisitMerge]:
+    """Live merges of the day by host visit id (for the unmerge buttons)."""
+    return {m.host_visit_id: m for m in db.session.scalars(select(VisitMerge).where(
+        VisitMerge.team_id.in_(list(team_ids)), VisitMerge.day == day,
+        VisitMerge.undone_at.is_(None)))}
+
+
+def weekly_figures(team_id: int, weeks: int = 12, today: date | None = None) -> list[dict]:
+    """Visits saved and minutes saved by merging, per week (Monday first), newest first."""
+    today = today or date.today()
+    start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    totals = defaultdict(lambda: [0, 0])
+    for day, saved, minutes in db.session.execute(
+            select(VisitMerge.day, VisitMerge.visits_saved, VisitMerge.minutes_saved).where(
+                VisitMerge.team_id == team_id, VisitMerge.undone_at.is_(None),
+                VisitMerge.day >= start)):
+        week = day - timedelta(days=day.weekday())
+        totals[week][0] += saved
+        totals[week][1] += minutes
+    return [{"week": start + timedelta(weeks=n), "visits_saved": totals[start + timedelta(
+        weeks=n)][0], "minutes_saved": totals[start + timedelta(weeks=n)][1]}
+            for n in reversed(range(weeks))]

@@ -1,0 +1,278 @@
+"""Home visits: my day, the team's day board with merge suggestions, plan / change / cancel
+a visit, merge and unmerge, cancel for everyone, the task catalogue and the figures."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from mdt.auth.models import SKILLS
+from mdt.auth.scope import current_actor, team_member_required
+from mdt.extensions import db
+from mdt.forms import error_list, int_or_none
+from mdt.meetings.forms import parse_clock
+from mdt.patients.listing import ListFilters, list_patients
+from mdt.teams.service import team_members
+from mdt.timeutil import london_today
+from mdt.visits import queries, service
+from mdt.visits.forms import CancelVisitForm, TaskTypeForm, VisitForm
+from mdt.visits.models import TaskType, VisitMerge
+
+bp = Blueprint("visits", __name__, url_prefix="/visits")
+
+
+def _day() -> date:
+    try:
+        return date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return london_today()
+
+
+def _team(actor) -> int:
+    team_id = int_or_none(request.values.get("team_id")) or actor.team_ids[0]
+    if team_id not in actor.team_ids:
+        abort(404)
+    return team_id
+
+
+def _apply(form, errors):
+    for name, message in errors.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + [message]
+        else:
+            form.form_errors.append(message)
+
+
+@bp.get("")
+@team_member_required
+def index():
+    """My visits for a day, in order, with address and tasks."""
+    actor = current_actor()
+    day = _day()
+    rows = queries.day_rows(actor.team_ids, day, professional_id=actor.user_id)
+    mine = {row.visit.id for row in rows}
+    suggestions = [s for team_id in actor.team_ids for s in queries.suggestions(team_id, day)
+                   if mine & {s.suggestion.host_visit_id, *s.suggestion.merged_visit_ids}]
+    return render_template("visits/index.html", rows=rows, day=day, suggestions=suggestions,
+                           notices=queries.notices(actor.user_id),
+                           merges=queries.merges_for_day(actor.team_ids, day))
+
+
+@bp.get("/board")
+@team_member_required
+def board():
+    """The team's day: every professional, every visit, and the merge suggestions."""
+    actor = current_actor()
+    day, team_id = _day(), _team(actor)
+    rows = queries.day_rows([team_id], day)
+    return render_template("visits/board.html", rows=rows, day=day, team_id=team_id,
+                           suggestions=queries.suggestions(team_id, day),
+                           merges=queries.merges_for_day([team_id], day),
+                           cancel_form=CancelVisitForm())
+
+
+def _visit_form(actor, team_id, form):
+    service.ensure_task_catalogue(team_id)
+    db.session.commit()
+    form.patient_id.choices = [("", "Choose a patient")] + [
+        (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name}")
+        for row in list_patients(actor, ListFilters()) if row.team_id == team_id]
+    form.professional_id.choices = [("", "Choose a professional")] + [
+        (u.id, f"{u.name} ({u.profession_label})") for _, u in team_members([team_id])]
+    form.task_type_ids.choices = [(t.id, f"{t.name} ({SKILLS.get(t.skill, t.skill)}, "
+                                         f"{t.minutes} min)")
+                                  for t in service.task_types(team_id)]
+
+
+def _save(actor, team_id, form, visit=None):
+    try:
+        saved, warnings = service.plan_visit(
+            actor, team_id=team_id, patient_id=form.patient_id.data,
+            professional_id=form.professional_id.data, day=form.day.data,
+            window=form.window.data, at_time=parse_clock(form.at_time.data),
+            minutes=form.minutes.data, task_type_ids=form.task_type_ids.data or [], visit=visit)
+    except service.VisitError as exc:
+        _apply(form, exc.errors)
+        return None
+    except LookupError:
+        abort(404)
+    for warning in warnings:
+        flash(warning)
+    flash("Visit saved")
+    return redirect(url_for("visits.board", date=saved.day.isoformat(), team_id=team_id),
+                    code=303)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@team_member_required
+def new():
+    actor = current_actor()
+    team_id = _team(actor)
+    form = VisitForm()
+    _visit_form(actor, team_id, form)
+    if form.is_submitted() and form.validate():
+        done = _save(actor, team_id, form)
+        if done:
+            return done
+    elif not form.is_submitted():
+        form.patient_id.data = int_or_none(request.args.get("patient_id"))
+        form.professional_id.data = actor.user_id
+        form.day.process(None, london_today())
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("visits/form.html", form=form, team_id=team_id, visit=None,
+                           errors=error_list(form)), status
+
+
+def _visit_or_404(actor, visit_id):
+    visit = service.get_visit(actor, visit_id)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+@bp.route("/<int:visit_id>", methods=["GET", "POST"])
+@team_member_required
+def edit(visit_id: int):
+    actor = current_actor()
+    visit = _visit_or_404(actor, visit_id)
+    form = VisitForm()
+    _visit_form(actor, visit.team_id, form)
+    if form.is_submitted() and form.validate():
+        done = _save(actor, visit.team_id, form, visit)
+        if done:
+            return done
+    elif not form.is_submitted():
+        form.process(data={"patient_id": visit.patient_id,
+                           "professional_id": visit.professional_id, "day": visit.day,
+                           "window": visit.window, "minutes": visit.minutes,
+                           "at_time": f"{visit.at_time:%H:%M}" if visit.at_time else "",
+                           "task_type_ids": [t.id for t in queries.tasks_for([visit.id])[
+                               visit.id]]})
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("visits/form.html", form=form, team_id=visit.team_id, visit=visit,
+                           cancel_form=CancelVisitForm(), errors=error_list(form)), status
+
+
+@bp.post("/<int:visit_id>/cancel")
+@team_member_required
+def cancel(visit_id: int):
+    actor = current_actor()
+    visit = _visit_or_404(actor, visit_id)
+    form = CancelVisitForm()
+    try:
+        service.cancel_visit(actor, visit, form.reason.data)
+    except service.VisitError as exc:
+        flash(" ".join(exc.errors.values()))
+        return redirect(url_for("visits.edit", visit_id=visit.id), code=303)
+    flash("Visit cancelled")
+    return redirect(url_for("visits.board", date=visit.day.isoformat(), team_id=visit.team_id),
+                    code=303)
+
+
+@bp.post("/cancel-day")
+@team_member_required
+def cancel_day():
+    actor = current_actor()
+    team_id = _team(actor)
+    patient_id = int_or_none(request.form.get("patient_id"))
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        abort(400)
+    try:
+        count = service.cancel_for_everyone(actor, team_id, patient_id, day,
+                                            request.form.get("reason", ""))
+    except service.VisitError as exc:
+        flash(" ".join(exc.errors.values()))
+    else:
+        flash(f"{count} {'visit' if count == 1 else 'visits'} cancelled for everyone; each "
+              "professional has been told")
+    return redirect(url_for("visits.board", date=day.isoformat(), team_id=team_id), code=303)
+
+
+@bp.post("/merge")
+@team_member_required
+def merge():
+    actor = current_actor()
+    host = int_or_none(request.form.get("host_visit_id"))
+    ids = [i for i in (int_or_none(v) for v in request.form.getlist("visit_ids")) if i]
+    versions = {i: int_or_none(request.form.get(f"version_{i}")) for i in [host, *ids] if i}
+    try:
+        merged = service.merge_visits(actor, host_visit_id=host, visit_ids=ids,
+                                      versions=versions)
+    except LookupError:
+        abort(404)
+    except service.VisitError as exc:
+        flash(" ".join(exc.errors.values()))
+        return redirect(request.form.get("back") if str(request.form.get("back", "")).startswith(
+            "/visits") else url_for("visits.index"), code=303)
+    flash("Visits merged: the patient now has one visit")
+    return redirect(url_for("visits.board", date=merged.day.isoformat(),
+                            team_id=merged.team_id), code=303)
+
+
+@bp.post("/merges/<int:merge_id>/unmerge")
+@team_member_required
+def unmerge(merge_id: int):
+    actor = current_actor()
+    merged = db.session.get(VisitMerge, merge_id)
+    if merged is None or merged.team_id not in actor.team_ids:
+        abort(404)
+    try:
+        service.unmerge(actor, merged)
+    except service.VisitError as exc:
+        flash(" ".join(exc.errors.values()))
+    else:
+        flash("Merge undone: the original visits are back")
+    return redirect(url_for("visits.board", date=merged.day.isoformat(),
+                            team_id=merged.team_id), code=303)
+
+
+@bp.route("/tasks", methods=["GET", "POST"])
+@team_member_required
+def tasks():
+    """The team's task catalogue; chairs add and retire tasks."""
+    actor = current_actor()
+    team_id = _team(actor)
+    service.ensure_task_catalogue(team_id)
+    db.session.commit()
+    form = TaskTypeForm()
+    if request.method == "POST":
+        if not actor.is_chair(team_id):
+            abort(403)
+        retire = int_or_none(request.form.get("retire"))
+        if retire:
+            task = db.session.get(TaskType, retire)
+            if task is None or task.team_id != team_id:
+                abort(404)
+            task.active = False
+            db.session.commit()
+            flash(f"'{task.name}' retired")
+            return redirect(url_for("visits.tasks", team_id=team_id), code=303)
+        if form.validate():
+            errors = {}
+            if not form.name.data:
+                errors["name"] = "Enter the task's name"
+            if form.skill.data not in SKILLS:
+                errors["skill"] = "Choose the skill the task needs"
+            if not form.minutes.data or not 5 <= form.minutes.data <= 480:
+                errors["minutes"] = "Usual minutes must be between 5 and 480"
+            if not errors:
+                db.session.add(TaskType(team_id=team_id, name=form.name.data,
+                                        skill=form.skill.data, minutes=form.minutes.data))
+                db.session.commit()
+                flash("Task added")
+                return redirect(url_for("visits.tasks", team_id=team_id), code=303)
+            _apply(form, errors)
+    status = 400 if form.errors else 200
+    return render_template("visits/tasks.html", tasks=service.task_types(team_id), form=form,
+                           team_id=team_id, skills=SKILLS, is_chair=actor.is_chair(team_id),
+                           held=service.team_skills(team_id), errors=error_list(form)), status
+
+
+@bp.get("/figures")
+@team_member_required
+def figures():
+    actor = current_actor()
+    team_id = _team(actor)
+    weeks = queries.weekly_figures(team_id, today=london_today())
+    return render_template("visits/figures.html", weeks=weeks, team_id=team_id)
