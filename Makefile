@@ -1,12 +1,14 @@
 # Two commands for a fresh Debian machine with Python 3.11+:
 #   make run    install, migrate, load the demo, start the web app and the RQ worker
-#   make test   install what the tests need and run the whole suite
+#   make test   install what the tests need (Chromium too) and run the whole suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PASSWORD ?= demo-password-2026
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright.
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint install
+.PHONY: run test lint install chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
@@ -19,12 +21,23 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing chromium for the browser tests"; \
+	    apt-get update -qq && apt-get install -y -qq chromium; \
+	  else \
+	    echo "make: $(CHROMIUM) is missing, so the browser tests (tests/browser) will fail." >&2; \
+	    echo "make: install it as root (sudo apt-get install chromium), then run make test." >&2; \
+	  fi; \
+	fi
+
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --password "$(DEMO_PASSWORD)"
 	$(BIN)/python scripts/run.py
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest
 
 lint: install
