@@ -113,8 +113,9 @@ def _init_security_headers(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
-        if request.endpoint != "static":
-            # Pages may hold patient data: never keep them in a shared PC's cache.
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            # Pages may hold patient data: never keep them in a shared PC's cache. (A view
+            # that knows better, such as a calendar feed, sets its own.)
             response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
@@ -147,15 +148,17 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.actions.views import bp as actions_bp
     from mdt.audit.views import bp as audit_bp
     from mdt.auth.views import bp as auth_bp
+    from mdt.calendar.views import bp as calendar_bp
     from mdt.health import bp as health_bp
     from mdt.meetings import live_views  # noqa: F401  (routes on the meetings blueprint)
     from mdt.meetings.views import bp as meetings_bp
     from mdt.patients import care_views  # noqa: F401  (routes on the patients blueprint)
     from mdt.patients.views import bp as patients_bp
     from mdt.teams.views import bp as teams_bp
+    from mdt.visits.views import bp as visits_bp
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
-                      teams_bp):
+                      teams_bp, visits_bp, calendar_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")

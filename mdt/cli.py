@@ -32,6 +32,18 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {user.email} (id {user.id})")
 
+    @app.cli.command("safety-table")
+    @click.option("--write", is_flag=True, help="rewrite the table in the safety case report")
+    def safety_table(write):
+        """The hazard summary table of docs/clinical-safety/safety-case.md, from the log."""
+        from mdt.safety import REPORT, load, report_with_table, table
+        hazards = load()
+        if write:
+            REPORT.write_text(report_with_table(REPORT.read_text(), hazards))
+            click.echo(f"Updated {REPORT}")
+        else:
+            click.echo(table(hazards))
+
     @app.cli.command("seed-demo")
     @click.option("--password", default="demo-password-2026",
                   help="password for every demo account (12+ characters)")

@@ -3,6 +3,7 @@
 from mdt.actions.models import Action, ActionLogEntry  # noqa: F401
 from mdt.audit.models import AuditEvent  # noqa: F401
 from mdt.auth.models import SignInAttempt, User, UserSession  # noqa: F401
+from mdt.calendar.models import CalendarFeed  # noqa: F401
 from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries  # noqa: F401
 from mdt.patients.models import (  # noqa: F401
     Hna,
@@ -13,3 +14,10 @@ from mdt.patients.models import (  # noqa: F401
     PatientTeam,
 )
 from mdt.teams.models import Membership, Team  # noqa: F401
+from mdt.visits.models import (  # noqa: F401
+    Notification,
+    TaskType,
+    Visit,
+    VisitMerge,
+    VisitTask,
+)

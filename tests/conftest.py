@@ -23,6 +23,7 @@ from mdt import create_app  # noqa: E402
 from mdt.extensions import db  # noqa: E402
 
 PASSWORD = "correct-horse-battery-staple"
+pytest_plugins = ["tests.safety"]
 
 
 @pytest.fixture(scope="session")
@@ -103,9 +104,26 @@ def _clean(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        empty_all_tables(db.engine)
+
+
+def empty_all_tables(engine) -> None:
+    """Between tests. The audit table refuses DELETE (a trigger), so PostgreSQL truncates
+    (row triggers do not fire) and SQLite lifts its triggers for the moment."""
+    from mdt.audit.append_only import statements
+
+    tables = list(reversed(db.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            return
+        for statement in statements("sqlite", up=False):
+            conn.exec_driver_sql(statement)
+        for table in tables:
+            conn.execute(table.delete())
+        for statement in statements("sqlite", up=True):
+            conn.exec_driver_sql(statement)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,9 +25,31 @@ class PasswordPolicyError(ValueError):
     pass
 
 
-def hash_password(password: str) -> str:
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset:
+    path = Path(__file__).parent / "data" / "common_passwords.txt"
+    return frozenset(line.strip() for line in path.read_text().splitlines() if line.strip())
+
+
+def check_password_policy(password: str, *, email: str = "", name: str = "") -> None:
+    """At least 12 characters, not a well-known password, not built from the user's own
+    name or email, and not one character or a run repeated (ASVS 2.1)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordPolicyError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 200:
+        raise PasswordPolicyError("Password must be 200 characters or fewer")
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(lowered)) <= 3:
+        raise PasswordPolicyError("This password is too common: choose a less predictable one, "
+                                  "for example three random words")
+    personal = [part for part in [*(email.lower().split("@")[0].split(".")),
+                                  *name.lower().split()] if len(part) >= 4]
+    if any(part in lowered for part in personal):
+        raise PasswordPolicyError("Your password must not contain your name or email address")
+
+
+def hash_password(password: str, *, email: str = "", name: str = "") -> str:
+    check_password_policy(password, email=email, name=name)
     return _hasher.hash(password)
 
 
@@ -92,3 +116,16 @@ def live_session(token: str | None, user_id: int, *, idle: timedelta, absolute: 
         db.session.commit()
         return None
     return row
+
+
+def change_password(user: User, current: str, new: str, confirm: str) -> str:
+    """Returns the new session token: every other session of the user ends here."""
+    if not verify_password(user, current):
+        raise PasswordPolicyError("Your current password is not correct")
+    if new != confirm:
+        raise PasswordPolicyError("The new passwords do not match")
+    if new == current:
+        raise PasswordPolicyError("Choose a password different from your current one")
+    user.password_hash = hash_password(new, email=user.email, name=user.name)
+    end_all_sessions(user.id)
+    return start_session(user)

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from mdt.audit import service as audit
 from mdt.auth import service
-from mdt.auth.forms import SignInForm
+from mdt.auth.forms import PasswordChangeForm, SignInForm
 from mdt.extensions import db, login_manager
 from mdt.forms import error_list
 
@@ -97,3 +97,27 @@ def sign_out():
     session.clear()
     flash("You have signed out")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Changing the password ends every other session (a stolen cookie stops working)."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            token = service.change_password(current_user, form.current.data, form.new.data,
+                                            form.confirm.data)
+        except service.PasswordPolicyError as exc:
+            field = form.current if "current" in str(exc) else form.new
+            field.errors = [str(exc)]
+        else:
+            audit.record(user_id=current_user.id, role="", team_id=None, action="change",
+                         record_type="password", record_id=current_user.id)
+            db.session.commit()
+            session["sid"] = token
+            flash("Password changed. You have been signed out everywhere else.")
+            return redirect(url_for("auth.change_password"), code=303)
+    status = 400 if form.errors else 200
+    return render_template("auth/change_password.html", form=form,
+                           errors=error_list(form)), status

@@ -22,11 +22,14 @@ def parse_clock(text: str | None) -> time | None:
 
 class MeetingForm(FlaskForm):
     title = StringField("Title", filters=_text, validators=[MaxLength(120)],
-                        default="Neighbourhood MDT")
+                        default="Neighbourhood MDT",
+                        description="Goes into calendar invitations: no patient names")
     day = DateInputField("Date", description="For example, 8 12 2026")
     start = StringField("Start time", filters=_text, description="24-hour clock, e.g. 12:30")
     end = StringField("End time", filters=_text, description="24-hour clock, e.g. 14:00")
-    location = StringField("Location", filters=_text, validators=[MaxLength(200)])
+    location = StringField("Location", filters=_text, validators=[MaxLength(200)],
+                           description="Goes into calendar invitations: no patient names or "
+                                       "home addresses")
     video_url = URLField("Video link", filters=_text, validators=[MaxLength(500)],
                          description="For example a Microsoft Teams link")
     chair_id = SelectField("Chair", coerce=int_or_none, validate_choice=False)

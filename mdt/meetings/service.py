@@ -183,16 +183,16 @@ def move_meeting(actor: Actor, meeting: Meeting, details: MeetingDetails) -> Mee
         raise MeetingError({"day": f"This meeting is {meeting.status_label.lower()}: it "
                                    "cannot be moved"})
     validate_details(actor, meeting.team_id, details)
-    before = (meeting.starts_at.isoformat(), meeting.location)
+    before = (meeting.starts_at, meeting.ends_at, meeting.location, meeting.video_url)
     meeting.title = details.title.strip()
     meeting.starts_at = london_to_utc(details.day, details.start)
     meeting.ends_at = london_to_utc(details.day, details.end)
     meeting.location, meeting.video_url = details.location.strip(), details.video_url.strip()
     meeting.chair_id = details.chair_id
-    if (meeting.starts_at.isoformat(), meeting.location) != before:
-        meeting.sequence += 1  # calendars: a change that matters
+    if (meeting.starts_at, meeting.ends_at, meeting.location, meeting.video_url) != before:
+        meeting.sequence += 1  # calendars: time or place changed (RFC 5546 needs a new SEQUENCE)
     _audit(actor, meeting.team_id, "change", meeting.id,
-           {"starts_at": [before[0], meeting.starts_at.isoformat()]})
+           {"starts_at": [before[0].isoformat(), meeting.starts_at.isoformat()]})
     db.session.commit()
     return meeting
 

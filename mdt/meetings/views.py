@@ -15,6 +15,7 @@ from mdt.meetings import service as meetings
 from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCaseForm, parse_clock
 from mdt.meetings.models import Case, Meeting
 from mdt.patients.listing import ListFilters, list_patients
+from mdt.patients.nhs_number import display as nhs_display
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today, to_london
 
@@ -135,8 +136,7 @@ def _page_context(actor, meeting, case_form=None):
     listed = {row.patient.id for row in rows}
     case_form.patient_id.choices = [("", "Choose a patient")] + [
         (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
-                         f"({row.patient.nhs_number[:3]} {row.patient.nhs_number[3:6]} "
-                         f"{row.patient.nhs_number[6:]})")
+                         f"({nhs_display(row.patient.nhs_number)})")
         for row in patients if row.team_id == meeting.team_id and row.patient.id not in listed]
     case_form.presenter_id.choices = _member_choices(meeting.team_id, "Not decided yet")
     return {"meeting": meeting, "rows": rows, "case_form": case_form,

@@ -29,7 +29,8 @@ def add_user(*, email, name, password, profession="other", organisation="", phon
     unknown = set(skills) - set(SKILLS)
     if unknown:
         raise ValueError(f"Unknown skills: {', '.join(sorted(unknown))}")
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password),
+    user = User(email=email, name=name.strip(),
+                password_hash=hash_password(password, email=email, name=name),
                 profession=profession, organisation=organisation, phone=phone,
                 skills=list(skills), is_admin=is_admin)
     db.session.add(user)

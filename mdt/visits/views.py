@@ -11,6 +11,7 @@ from mdt.extensions import db
 from mdt.forms import error_list, int_or_none
 from mdt.meetings.forms import parse_clock
 from mdt.patients.listing import ListFilters, list_patients
+from mdt.patients.nhs_number import display as nhs_display
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today
 from mdt.visits import queries, service
@@ -74,7 +75,8 @@ def _visit_form(actor, team_id, form):
     service.ensure_task_catalogue(team_id)
     db.session.commit()
     form.patient_id.choices = [("", "Choose a patient")] + [
-        (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name}")
+        (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
+                         f"({nhs_display(row.patient.nhs_number)})")
         for row in list_patients(actor, ListFilters()) if row.team_id == team_id]
     form.professional_id.choices = [("", "Choose a professional")] + [
         (u.id, f"{u.name} ({u.profession_label})") for _, u in team_members([team_id])]

@@ -1,10 +1,11 @@
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from mdt.auth.models import UserSession
 from mdt.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ClientRequest
 
 
 def _age(app, model, column, delta):
@@ -143,3 +144,39 @@ def test_signed_out_users_are_sent_to_sign_in(client_request):
 def test_a_user_on_no_team_is_forbidden_patient_pages(client_request, make_user):
     client_request.sign_in(make_user(team=None))
     client_request.get("patients.index", _expected_status=403)
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(app, client_request,
+                                                                 make_user):
+    user = make_user(name="Grace Okafor")
+    other_device = ClientRequest(app)
+    other_device.sign_in(user)
+    client_request.sign_in(user)
+    new = "violet-harbour-lantern-42"
+    client_request.post("auth.change_password", _data={
+        "current": PASSWORD, "new": new, "confirm": new})
+    assert client_request.client.get("/patients").status_code == 200  # still signed in here
+    assert other_device.client.get("/patients").status_code == 302  # not there
+    fresh = ClientRequest(app)
+    fresh.sign_in(user, password=new)
+
+
+@pytest.mark.parametrize("new, message", [
+    ("short", "at least 12 characters"),
+    ("password1234", "too common"),
+    ("aaaaaaaaaaaaaaaa", "too common"),
+    ("grace-okafor-2026", "must not contain your name"),
+])
+def test_weak_new_passwords_are_refused(client_request, make_user, new, message):
+    client_request.sign_in(make_user(name="Grace Okafor", email="grace.okafor@example.nhs.uk"))
+    page = client_request.post("auth.change_password", _data={
+        "current": PASSWORD, "new": new, "confirm": new}, _expected_status=400)
+    assert message in page.select_one(".nhsuk-error-summary").get_text()
+
+
+def test_wrong_current_password_is_refused(client_request, make_user):
+    client_request.sign_in(make_user())
+    page = client_request.post("auth.change_password", _data={
+        "current": "not-my-password-1", "new": "violet-harbour-lantern-42",
+        "confirm": "violet-harbour-lantern-42"}, _expected_status=400)
+    assert "current password is not correct" in page.get_text()

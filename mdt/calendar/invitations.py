@@ -1,0 +1,204 @@
+"""Meetings and series as iTIP invitations: reads the database, hands plain data to
+mdt.calendar.ics. No Flask: the reminders job calls meeting_invitation() to email one.
+
+UIDs: a one-off meeting keeps its own UID. A date of a series is that series' UID plus a
+RECURRENCE-ID (its original start), never the occurrence row's own UID, so a calendar shows
+it once. A series' SEQUENCE is its own plus every occurrence's, so moving or cancelling any
+date raises it (RFC 5545 3.8.7.4: a changed EXDATE needs a higher SEQUENCE too)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from mdt.auth.models import User
+from mdt.calendar.ics import MeetingEvent, Person, invitation
+from mdt.extensions import db
+from mdt.meetings import recurrence
+from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
+from mdt.teams.models import Membership
+from mdt.timeutil import london_to_utc, utcnow
+
+
+@dataclass(frozen=True)
+class Invitation:
+    ics: bytes
+    method: str  # REQUEST or CANCEL
+    filename: str
+
+    @property
+    def content_type(self) -> str:
+        """The MIME type for the email part and the download (Outlook needs method=)."""
+        return f"text/calendar; method={self.method}; charset=UTF-8"
+
+
+def meeting_url(base_url: str, meeting_id: int) -> str:
+    return f"{base_url}/meetings/{meeting_id}"
+
+
+def series_sequence(series: MeetingSeries, occurrences) -> int:
+    return series.sequence + sum(meeting.sequence for meeting in occurrences)
+
+
+def original_start(series: MeetingSeries, meeting: Meeting) -> datetime:
+    """The RECURRENCE-ID / EXDATE of a series date: where the rule put it."""
+    return london_to_utc(meeting.occurrence_date, series.start_time)
+
+
+def is_override(series: MeetingSeries, meeting: Meeting) -> bool:
+    """An opened date that no longer matches the series: moved, or another place or title."""
+    day = meeting.occurrence_date
+    return (meeting.starts_at != london_to_utc(day, series.start_time)
+            or meeting.ends_at != london_to_utc(day, series.end_time)
+            or (meeting.location, meeting.video_url, meeting.title)
+            != (series.location, series.video_url, series.title))
+
+
+def cases_text(count: int) -> str:
+    if count == 0:
+        return "No cases on the case list yet."
+    return f"{count} case{'' if count == 1 else 's'} on the case list."
+
+
+def one_off_event(meeting: Meeting, base_url: str, organizer: Person | None,
+                  attendees=(), description: str = "") -> MeetingEvent:
+    return MeetingEvent(
+        uid=meeting.uid, sequence=meeting.sequence, title=meeting.title,
+        starts_at=meeting.starts_at, ends_at=meeting.ends_at, location=meeting.location,
+        video_url=meeting.video_url, url=meeting_url(base_url, meeting.id),
+        description=description, cancelled=meeting.status == "cancelled",
+        organizer=organizer, attendees=tuple(attendees))
+
+
+def series_events(series: MeetingSeries, occurrences, base_url: str, organizers: dict,
+                  attendees=(), override_attendees: dict | None = None,
+                  descriptions: dict | None = None) -> list[MeetingEvent]:
+    """The series master (RRULE, cancelled dates as EXDATE) and an override VEVENT with
+    RECURRENCE-ID for every date that was moved or changed."""
+    occurrences = [m for m in occurrences if m.occurrence_date is not None]
+    sequence = series_sequence(series, occurrences)
+    first = (recurrence.occurrences(series.rrule, series.first_date, after=series.first_date,
+                                    count=1) or [series.first_date])[0]
+    master = MeetingEvent(
+        uid=series.uid, sequence=sequence, title=series.title,
+        starts_at=london_to_utc(first, series.start_time),
+        ends_at=london_to_utc(first, series.end_time), location=series.location,
+        video_url=series.video_url, url=f"{base_url}/meetings",
+        description=f"{recurrence.describe(series.rrule)}. Each date's case list is on its "
+                    "meeting page.",
+        organizer=organizers.get(series.chair_id), attendees=tuple(attendees),
+        rrule=series.rrule,
+        exdates=tuple(original_start(series, m) for m in occurrences
+                      if m.status == "cancelled"))
+    events = [master]
+    for meeting in sorted(occurrences, key=lambda m: m.occurrence_date):
+        if meeting.status == "cancelled" or not is_override(series, meeting):
+            continue
+        events.append(MeetingEvent(
+            uid=series.uid, sequence=sequence, title=meeting.title,
+            starts_at=meeting.starts_at, ends_at=meeting.ends_at, location=meeting.location,
+            video_url=meeting.video_url, url=meeting_url(base_url, meeting.id),
+            description=(descriptions or {}).get(meeting.id, ""),
+            organizer=organizers.get(meeting.chair_id),
+            attendees=tuple((override_attendees or {}).get(meeting.id, attendees)),
+            recurrence_id=original_start(series, meeting)))
+    return events
+
+
+# --- reading the database -------------------------------------------------------------
+
+def _organizers(user_ids) -> dict[int, Person]:
+    users = db.session.execute(select(User.id, User.email, User.name)
+                               .where(User.id.in_(set(user_ids)))).all()
+    return {uid: Person(email, name, "CHAIR") for uid, email, name in users}
+
+
+def _invitee_people(meeting_ids, chair_ids: dict) -> dict[int, list[Person]]:
+    """{meeting_id: attendees}; walk-ins recorded on the day are not invited to anything."""
+    found = {meeting_id: [] for meeting_id in meeting_ids}
+    rows = db.session.execute(
+        select(Invitee.meeting_id, Invitee.user_id, Invitee.email, Invitee.name)
+        .where(Invitee.meeting_id.in_(list(meeting_ids)), Invitee.walk_in.is_(False))
+        .order_by(Invitee.meeting_id, Invitee.name, Invitee.email))
+    for meeting_id, user_id, email, name in rows:
+        if email.endswith("@invalid"):
+            continue
+        role = "CHAIR" if user_id is not None and user_id == chair_ids.get(meeting_id) \
+            else "REQ-PARTICIPANT"
+        found[meeting_id].append(Person(email, name or email, role))
+    return found
+
+
+def _series_people(series: MeetingSeries) -> list[Person]:
+    """Who a series invites: the team's active members and its guests."""
+    members = db.session.execute(
+        select(User.id, User.email, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.team_id == series.team_id, User.is_active.is_(True))
+        .order_by(User.name)).all()
+    people = [Person(email, name, "CHAIR" if uid == series.chair_id else "REQ-PARTICIPANT")
+              for uid, email, name in members]
+    known = {person.email for person in people}
+    return people + [Person(email, email) for email in series.guest_emails or []
+                     if email not in known]
+
+
+def _case_counts(meeting_ids) -> dict[int, int]:
+    return dict(db.session.execute(
+        select(Case.meeting_id, func.count(Case.id))
+        .where(Case.meeting_id.in_(list(meeting_ids)), Case.status != "removed")
+        .group_by(Case.meeting_id)).all())
+
+
+def _occurrences(series_id: int) -> list[Meeting]:
+    return list(db.session.scalars(select(Meeting).where(Meeting.series_id == series_id)))
+
+
+def meeting_invitation(meeting: Meeting, base_url: str,
+                       now: datetime | None = None) -> Invitation:
+    """The current invitation for a meeting: REQUEST, or CANCEL once it is cancelled.
+    A date of a series gives the whole series (with its overrides), or a CANCEL of that
+    one date. The caller checks the reader may see the meeting."""
+    stamp = now or utcnow()
+    filename = f"meeting-{meeting.id}.ics"
+    if meeting.series_id is not None and meeting.occurrence_date is not None:
+        series = db.session.get(MeetingSeries, meeting.series_id)
+        occurrences = _occurrences(series.id)
+        if meeting.status == "cancelled":
+            organizers = _organizers([meeting.chair_id])
+            people = _invitee_people([meeting.id], {meeting.id: meeting.chair_id})
+            event = MeetingEvent(
+                uid=series.uid, sequence=series_sequence(series, occurrences),
+                title=meeting.title, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
+                location=meeting.location, url=meeting_url(base_url, meeting.id),
+                cancelled=True, organizer=organizers[meeting.chair_id],
+                attendees=tuple(people[meeting.id]),
+                recurrence_id=original_start(series, meeting))
+            return Invitation(invitation([event], "CANCEL", stamp), "CANCEL", filename)
+        return Invitation(_series_ics(series, occurrences, base_url, stamp), "REQUEST",
+                          filename)
+    organizers = _organizers([meeting.chair_id])
+    people = _invitee_people([meeting.id], {meeting.id: meeting.chair_id})[meeting.id]
+    description = cases_text(_case_counts([meeting.id]).get(meeting.id, 0))
+    event = one_off_event(meeting, base_url, organizers[meeting.chair_id], people, description)
+    method = "CANCEL" if event.cancelled else "REQUEST"
+    return Invitation(invitation([event], method, stamp), method, filename)
+
+
+def series_invitation(series: MeetingSeries, base_url: str,
+                      now: datetime | None = None) -> Invitation:
+    """The whole series as one REQUEST: to send when a series is made or changed."""
+    ics = _series_ics(series, _occurrences(series.id), base_url, now or utcnow())
+    return Invitation(ics, "REQUEST", f"series-{series.id}.ics")
+
+
+def _series_ics(series, occurrences, base_url, stamp) -> bytes:
+    overrides = [m for m in occurrences if m.status != "cancelled" and is_override(series, m)]
+    ids = [m.id for m in overrides]
+    organizers = _organizers([series.chair_id, *(m.chair_id for m in overrides)])
+    counts = _case_counts(ids) if ids else {}
+    events = series_events(
+        series, occurrences, base_url, organizers, attendees=_series_people(series),
+        override_attendees=_invitee_people(ids, {m.id: m.chair_id for m in overrides})
+        if ids else {},
+        descriptions={meeting_id: cases_text(counts.get(meeting_id, 0)) for meeting_id in ids})
+    return invitation(events, "REQUEST", stamp)

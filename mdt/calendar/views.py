@@ -1,0 +1,145 @@
+"""Calendars: the invitation download, the subscription feeds and the settings page
+where a user (and a team's chair) makes or turns off a secret feed link."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.http import is_resource_modified
+
+from mdt.auth.models import User
+from mdt.auth.scope import current_actor, current_teams, team_member_required
+from mdt.calendar import feeds, invitations, logs
+from mdt.calendar.forms import FeedLinkForm
+from mdt.extensions import db
+from mdt.meetings import queries
+from mdt.teams.models import Team
+from mdt.timeutil import london_today
+
+bp = Blueprint("calendar", __name__)
+
+FEED_CACHE = "private, max-age=900"  # calendar apps poll; 15 minutes is plenty
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"]
+
+
+@bp.record_once
+def _install(state):
+    logs.install(state.app)
+
+
+@bp.get("/meetings/<int:meeting_id>/invite.ics")
+@team_member_required
+def invite(meeting_id: int):
+    meeting = queries.get_meeting(current_actor(), meeting_id)
+    if meeting is None:
+        abort(404)
+    found = invitations.meeting_invitation(meeting, _base_url())
+    return Response(found.ics, content_type=found.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{found.filename}"'})
+
+
+def _feed_response(feed, content) -> Response:
+    etag, modified = feeds.version(feed, content)
+    if is_resource_modified(request.environ, etag=etag, last_modified=modified):
+        response = Response(feeds.render(content, modified),
+                            content_type="text/calendar; charset=utf-8",
+                            headers={"Content-Disposition":
+                                     'inline; filename="neighbourhood-mdt.ics"'})
+    else:
+        response = Response(status=304)
+    response.set_etag(etag)
+    response.last_modified = modified
+    response.headers["Cache-Control"] = FEED_CACHE  # the app's no-store default gives way
+    return response
+
+
+@bp.get("/calendar/<token>.ics")
+def personal_feed(token: str):
+    """No sign-in: the token is the credential. Unknown or revoked: 404, nothing more."""
+    feed = feeds.find(token, team=False)
+    if feed is None:
+        abort(404)
+    user = db.session.get(User, feed.user_id)
+    return _feed_response(feed, feeds.personal_content(user, _base_url(), london_today()))
+
+
+@bp.get("/calendar/team/<token>.ics")
+def team_feed(token: str):
+    feed = feeds.find(token, team=True)
+    if feed is None:
+        abort(404)
+    return _feed_response(feed, feeds.team_content(feed.team_id, _base_url(), london_today()))
+
+
+# --- settings ---------------------------------------------------------------------------
+
+def _link(endpoint: str, token: str) -> dict:
+    url = _base_url() + url_for(endpoint, token=token)
+    return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+
+
+def _settings_page(new_link: dict | None = None, new_for=None):
+    actor = current_actor()
+    teams = [team for team in current_teams() if actor.is_chair(team.id)]
+    return render_template(
+        "calendar/settings.html", form=FeedLinkForm(), personal=feeds.active_feed(actor.user_id),
+        team_feeds=[(team, feeds.active_feed(actor.user_id, team.id)) for team in teams],
+        new_link=new_link, new_for=new_for)
+
+
+def _chaired_team_or_abort(team_id: int) -> Team:
+    actor = current_actor()
+    if team_id not in actor.team_ids:
+        abort(404)
+    if not actor.is_chair(team_id):
+        abort(403)
+    return db.session.get(Team, team_id)
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    return _settings_page()
+
+
+@bp.post("/settings/calendar-feed")
+@login_required
+def new_personal_feed():
+    token = feeds.issue(current_user.id)
+    return _settings_page(_link("calendar.personal_feed", token), new_for="personal")
+
+
+@bp.post("/settings/calendar-feed/off")
+@login_required
+def personal_feed_off():
+    if feeds.revoke(current_user.id):
+        flash("Your calendar link is turned off: calendars using it will stop updating")
+    return redirect(url_for("calendar.settings"), code=303)
+
+
+@bp.post("/settings/team-feeds/<int:team_id>")
+@login_required
+def new_team_feed(team_id: int):
+    team = _chaired_team_or_abort(team_id)
+    token = feeds.issue(current_user.id, team.id, role="chair")
+    return _settings_page(_link("calendar.team_feed", token), new_for=team.id)
+
+
+@bp.post("/settings/team-feeds/<int:team_id>/off")
+@login_required
+def team_feed_off(team_id: int):
+    team = _chaired_team_or_abort(team_id)
+    if feeds.revoke(current_user.id, team.id, role="chair"):
+        flash(f"The calendar link for {team.name} is turned off")
+    return redirect(url_for("calendar.settings"), code=303)

@@ -1,0 +1,202 @@
+"""Emails from plain data: what each reminder says, and the MIME message that carries it.
+Pure functions (no Flask, no database), so every wording is unit-tested.
+
+No patient-identifiable data goes in: the payloads the planner makes hold counts, dates,
+meeting titles and links only, and these builders add nothing else. A link needs signing in."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from mdt.timeutil import format_date, to_london
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "reminders" / "email"
+
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                   autoescape=select_autoescape(["html"]), trim_blocks=True,
+                   lstrip_blocks=True, keep_trailing_newline=True)
+
+
+@dataclass(frozen=True)
+class Content:
+    subject: str
+    heading: str
+    lines: tuple[str, ...]
+    items: tuple[tuple[str, str], ...]  # a summary list: (label, value)
+    button: str
+    link: str  # absolute
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def when_text(value: str) -> str:
+    """'Tuesday 8 December 2026 at 12:30' in UK time."""
+    local = to_london(_when(value))
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def short_when(value: str) -> str:
+    local = to_london(_when(value))
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+
+
+def _day_text(value: str) -> str:
+    day = date.fromisoformat(value)
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def digest_summary(payload: dict) -> str:
+    """'You have 3 actions due today, 1 due this week and 2 overdue'."""
+    parts = []
+    if payload["due_today"]:
+        parts.append(f"{_plural(payload['due_today'], 'action')} due today")
+    if payload["due_this_week"]:
+        parts.append(f"{payload['due_this_week']} due this week" if parts
+                     else f"{_plural(payload['due_this_week'], 'action')} due this week")
+    if payload["overdue"]:
+        parts.append(f"{payload['overdue']} overdue" if parts
+                     else f"{_plural(payload['overdue'], 'action')} overdue")
+    if len(parts) > 1:
+        return "You have " + ", ".join(parts[:-1]) + " and " + parts[-1]
+    return "You have " + parts[0]
+
+
+def notice_text(kind: str, payload: dict, first: bool = True) -> str:
+    """One line: the email's subject and the in-app notification's text."""
+    if kind == "meeting_invitation":
+        label = "Invitation" if first else "Updated invitation"
+        return f"{label}: {payload['title']}, {short_when(payload['starts_at'])}"
+    if kind == "series_invitation":
+        label = "Invitation" if first else "Updated invitation"
+        return f"{label}: {payload['title']} ({payload['description']})"
+    if kind == "meeting_cancellation":
+        return f"Cancelled: {payload['title']}, {short_when(payload['starts_at'])}"
+    if kind == "meeting_reminder":
+        cases = payload["case_count"]
+        return (f"Tomorrow: {payload['title']} at {to_london(_when(payload['starts_at'])):%H:%M}"
+                f" ({_plural(cases, 'case') if cases else 'no cases yet'})")
+    if kind == "action_digest":
+        return digest_summary(payload)
+    if kind == "action_assigned":
+        return f"You have a new action, due {format_date(date.fromisoformat(payload['due_on']))}"
+    if kind == "visits_tomorrow":
+        return f"Your visits tomorrow: {payload['count']}"
+    if kind == "visit_notice":
+        return "A change to your visits"
+    if kind == "hna_due":
+        return ("A patient's Holistic Needs Assessment review is due on "
+                f"{format_date(date.fromisoformat(payload['due_on']))}")
+    raise ValueError(f"unknown kind {kind}")
+
+
+def content(kind: str, payload: dict, base_url: str, first: bool = True) -> Content:
+    """What the email says, for any kind."""
+    link = base_url.rstrip("/") + payload.get("link", "/")
+    subject = notice_text(kind, payload, first)
+    if kind == "meeting_invitation":
+        return Content(
+            subject, payload["title"],
+            ("You are invited to this meeting." if first else
+             "This meeting has changed. The calendar entry in this email replaces the "
+             "one you had.",),
+            (("When", when_text(payload["starts_at"])),
+             *((("Where", payload["location"]),) if payload["location"] else ())),
+            "View the meeting", link)
+    if kind == "series_invitation":
+        return Content(
+            subject, payload["title"],
+            ("You are invited to this series of meetings." if first else
+             "This series of meetings has changed. The calendar entry in this email "
+             "replaces the one you had.",),
+            (("How often", payload["description"]),
+             ("Next", when_text(payload["starts_at"])),
+             *((("Where", payload["location"]),) if payload["location"] else ())),
+            "View meetings", link)
+    if kind == "meeting_cancellation":
+        return Content(subject, f"Cancelled: {payload['title']}",
+                       ("This meeting has been cancelled. Its case list moves to the next "
+                        "meeting.",),
+                       (("Was", when_text(payload["starts_at"])),), "View meetings", link)
+    if kind == "meeting_reminder":
+        cases = payload["case_count"]
+        return Content(
+            subject, f"{payload['title']} is tomorrow",
+            (f"There {'is' if cases == 1 else 'are'} {_plural(cases, 'case')} on the case "
+             "list." if cases else "There are no cases on the case list yet.",),
+            (("When", when_text(payload["starts_at"])),
+             *((("Where", payload["location"]),) if payload["location"] else ())),
+            "View the case list", link)
+    if kind == "action_digest":
+        return Content(
+            subject, "Your actions", (digest_summary(payload) + ".",),
+            (("Due today", str(payload["due_today"])),
+             ("Due later this week", str(payload["due_this_week"])),
+             ("Overdue", str(payload["overdue"]))),
+            "View my actions", link)
+    if kind == "action_assigned":
+        return Content(subject, "You have a new action",
+                       ("Someone in your team has given you an action.",),
+                       (("Due", format_date(date.fromisoformat(payload["due_on"]))),),
+                       "View the action", link)
+    if kind == "visits_tomorrow":
+        return Content(
+            subject, f"Your visits on {_day_text(payload['day'])}",
+            (f"You have {_plural(payload['count'], 'visit')} planned.",),
+            tuple((when, _plural(count, "visit")) for when, count in payload["slots"]),
+            "View my day", link)
+    if kind == "visit_notice":
+        return Content(subject, "A change to your visits", (payload["text"],), (),
+                       "View my visits", link)
+    if kind == "hna_due":
+        return Content(
+            subject, "A review is due",
+            ("A patient for whom you are the key worker is due a Holistic Needs Assessment "
+             "review.",),
+            (("Due", format_date(date.fromisoformat(payload["due_on"]))),),
+            "View the patient", link)
+    raise ValueError(f"unknown kind {kind}")
+
+
+def render(item: Content, unsubscribe_url: str, topic_label: str) -> tuple[str, str]:
+    """(plain text, HTML)."""
+    values = {"c": item, "unsubscribe_url": unsubscribe_url, "topic_label": topic_label}
+    return (_env.get_template("message.txt").render(values),
+            _env.get_template("message.html").render(values))
+
+
+def build_message(item: Content, *, to: str, sender: str, unsubscribe_url: str,
+                  topic_label: str, message_id: str, sent_at: datetime,
+                  calendar: tuple[bytes, str] | None = None) -> EmailMessage:
+    """The MIME message: multipart/alternative with text, HTML and, for invitations, the
+    text/calendar part with its method (REQUEST or CANCEL) as Outlook and Google need."""
+    text, html = render(item, unsubscribe_url, topic_label)
+    message = EmailMessage()
+    message["Subject"] = item.subject
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = message_id
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    if calendar is not None:
+        ics, method = calendar
+        message.add_alternative(ics.decode("utf-8"), subtype="calendar",
+                                params={"method": method})
+    return message
+
+
+def sender_address(name: str, address: str) -> str:
+    return formataddr((name, address))

@@ -1,0 +1,50 @@
+"""The reminders' settings: app config first, then the environment (so a worker started as
+a plain process can be tuned), then these defaults."""
+
+import json
+import os
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+DEFAULTS = {
+    "REMINDER_QUEUE": "reminders",
+    "REMINDER_BATCH_SIZE": 50,  # reminders per job: one SMTP connection each
+    "REMINDER_JOB_TIMEOUT": 180,  # seconds one send job may take
+    # A row left 'sending' longer than this (its worker died) is sent again. Longer than a
+    # job can live, so a slow job is never doubled by its own rescue.
+    "REMINDER_SENDING_TIMEOUT": 300,
+    "REMINDER_RETRY_INTERVALS": [10, 60, 300],  # RQ Retry back-off (needs the scheduler)
+    "REMINDER_MAX_ATTEMPTS": 8,  # then 'failed', with the reason, for an admin to retry
+    "REMINDER_PLAN_INTERVAL": 60,  # seconds between planner runs (the worker's ticker)
+    "REMINDER_LOST_JOB_GRACE": 30,  # seconds before a queued row's missing job is redone
+    "REMINDER_SMTP_TIMEOUT": 20,
+    "REMINDER_FROM": "",  # default: Neighbourhood MDT <no-reply@the BASE_URL's host>
+    "REMINDER_PLAN_ON_COMMIT": True,  # a web change that matters asks for a plan at once
+    "REMINDER_KEEP_DAYS": 90,  # sent and withdrawn rows are deleted after this
+}
+
+
+def _parse(default, text: str):
+    if isinstance(default, bool):
+        return text.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(text)
+    if isinstance(default, list):
+        return json.loads(text) if text.strip().startswith("[") else \
+            [int(part) for part in text.split(",") if part.strip()]
+    return text
+
+
+def install(app) -> None:
+    for name, default in DEFAULTS.items():
+        if name not in app.config:
+            text = os.environ.get(name)
+            app.config[name] = default if text is None else _parse(default, text)
+    if not app.config["REMINDER_FROM"]:
+        host = urlsplit(app.config.get("BASE_URL") or "http://localhost").hostname or "localhost"
+        domain = host if "." in host else "neighbourhood-mdt.invalid"
+        app.config["REMINDER_FROM"] = f"Neighbourhood MDT <no-reply@{domain}>"
+
+
+def seconds(app, name: str) -> timedelta:
+    return timedelta(seconds=app.config[name])

@@ -1,0 +1,53 @@
+"""A pytest plugin: after a full run, every test the hazard log names must have run and
+passed. A control whose proof is missing, skipped or red fails the run."""
+
+import pytest
+
+from mdt.safety import load, named_tests
+
+_outcomes: dict[str, list[str]] = {}
+_collected: set[str] = set()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    _collected.update(item.nodeid for item in items)
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _outcomes.setdefault(report.nodeid, []).append(
+            "skipped" if report.skipped else report.outcome)
+
+
+def _base(nodeid: str) -> str:
+    return nodeid.split("[", 1)[0]
+
+
+def verdicts(named: set[str], collected: set[str], outcomes: dict) -> list[str]:
+    """Problems with the named tests in this run (pure, so it is tested too)."""
+    found = []
+    for test in sorted(named):
+        runs = [nid for nid in collected if _base(nid) == test]
+        if not runs:
+            found.append(f"{test}: no such test")
+            continue
+        for nid in runs:
+            results = outcomes.get(nid, ["not run"])
+            if any(r != "passed" for r in results):
+                found.append(f"{nid}: {', '.join(sorted(set(results)))}")
+    return found
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    # Only a whole run can prove the log (a developer running one file is not checked).
+    if "tests/test_hazard_log.py::test_the_hazard_log_is_complete" not in _collected:
+        return
+    found = verdicts(named_tests(load()), _collected, _outcomes)
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line("\nHazard log: controls not proved in this run:", red=True)
+            for line in found:
+                reporter.write_line(f"  {line}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
