@@ -59,3 +59,15 @@ function setup () {
 }
 
 setup()
+
+// After htmx swaps in a new case in live mode, move focus to its heading, so keyboard and
+// screen reader users land on the new content (not on a button that no longer exists).
+document.addEventListener('htmx:after:settle', (event) => {
+  const panel = document.getElementById('live-case')
+  if (!panel || !(event.target === panel || panel.contains(event.target))) return
+  const heading = panel.querySelector('h2')
+  if (heading) {
+    heading.setAttribute('tabindex', '-1')
+    heading.focus()
+  }
+})
