@@ -174,3 +174,13 @@ def int_or_none(value):
     """Coerce for selects whose blank option means "none chosen"; junk is None, not a 500."""
     text = str(value).strip() if value is not None else ""
     return int(text) if text.isdigit() else None
+
+
+def apply_errors(form, errors: dict) -> None:
+    """Put a service's refusal ({field: message}) onto the form: on the field it names, or
+    at the top of the error summary when it names none."""
+    for name, message in errors.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + [message]
+        else:
+            form.form_errors.append(message)

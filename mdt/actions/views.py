@@ -15,7 +15,7 @@ from mdt.actions.models import STATUSES
 from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
 from mdt.extensions import db, htmx
-from mdt.forms import error_list, int_or_none
+from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.patients import service as patients
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today
@@ -23,12 +23,6 @@ from mdt.timeutil import london_today
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
 
-def _apply_errors(form, errors: dict) -> None:
-    for name, message in errors.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + [message]
-        else:
-            form.form_errors.append(message)
 
 
 def _owner_choices(team_id: int) -> list:
@@ -71,7 +65,7 @@ def new():
                 priority=form.priority.data, patient_id=patient.id if patient else None,
                 concern_id=concern_id)
         except service.ActionError as exc:
-            _apply_errors(form, exc.errors)
+            apply_errors(form, exc.errors)
         except LookupError:
             abort(404)
         else:
@@ -142,7 +136,7 @@ def _run(action_id, change, message, form_name=None, form=None):
         change(actor, action)
     except service.ActionError as exc:
         target = form or CancelForm()
-        _apply_errors(target, exc.errors)
+        apply_errors(target, exc.errors)
         if htmx:
             return render_template("actions/_error.html", errors=error_list(target)), 400
         return _detail(actor, service.get_action(actor, action_id), 400,
@@ -244,7 +238,7 @@ def bulk_cancel():
     try:
         count = service.bulk_cancel(actor, team_id, form.action_ids.data or [], form.reason.data)
     except service.ActionError as exc:
-        _apply_errors(form, exc.errors)
+        apply_errors(form, exc.errors)
         return _board_page(actor, team_id, request.form, form, 400)
     flash(f"{count} {'action' if count == 1 else 'actions'} cancelled")
     return redirect(url_for("actions.board", team_id=team_id), code=303)

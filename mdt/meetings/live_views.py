@@ -7,13 +7,13 @@ from mdt.actions import service as actions
 from mdt.actions.forms import ActionForm
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import htmx
-from mdt.forms import error_list, int_or_none
+from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings import cases as case_service
 from mdt.meetings import queries
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import DiscussionForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
-from mdt.meetings.views import apply_errors, bp, case_or_404, meeting_or_404, require_chair
+from mdt.meetings.views import bp, case_or_404, meeting_or_404, require_chair
 from mdt.patients.forms import KeyWorkerForm
 from mdt.patients.handover import assign_key_worker
 from mdt.patients.service import PatientError

@@ -8,7 +8,7 @@ from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
-from mdt.forms import error_list, int_or_none
+from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings import cases as case_service
 from mdt.meetings import queries, recurrence
 from mdt.meetings import service as meetings
@@ -22,12 +22,6 @@ from mdt.timeutil import london_today, to_london
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
-def apply_errors(form, errors: dict) -> None:
-    for name, message in errors.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + [message]
-        else:
-            form.form_errors.append(message)
 
 
 def meeting_or_404(actor: Actor, meeting_id: int) -> Meeting:

@@ -4,7 +4,7 @@ printable summary. Thin: parse, authorise (team scope), call a service, render."
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from mdt.auth.scope import current_actor, team_member_required
-from mdt.forms import error_list
+from mdt.forms import apply_errors, error_list
 from mdt.patients import hna as hna_service
 from mdt.patients import key_info, service
 from mdt.patients.forms import HnaForm, KeyWorkerForm, StageForm, section_form_class
@@ -23,12 +23,6 @@ def _patient_or_404(actor, patient_id):
     return patient
 
 
-def _apply_errors(form, errors: dict) -> None:
-    for name, message in errors.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + [message]
-        else:
-            form.form_errors.append(message)
 
 
 def _back_to(patient_id, message, anchor=""):
@@ -59,7 +53,7 @@ def key_worker(patient_id: int):
                               seen_key_worker_id=form.key_worker_id.coerce(
                                   form.seen_key_worker_id.data))
         except service.PatientError as exc:
-            _apply_errors(form, exc.errors)
+            apply_errors(form, exc.errors)
             latest = team_links(actor, patient_id)[0].key_worker
             form.seen_key_worker_id.data = str(latest.id) if latest else ""
         else:
@@ -89,7 +83,7 @@ def key_information(patient_id: int, section_name: str):
         try:
             save_section(actor, patient, section_name, values, _int(form.version.data))
         except key_info.KeyInfoError as exc:
-            _apply_errors(form, exc.errors)
+            apply_errors(form, exc.errors)
         except SectionConflict as exc:
             conflict = exc
             form.form_errors.append(exc.message())
@@ -114,7 +108,7 @@ def stage(patient_id: int):
                                      changed_on=form.changed_on.data,
                                      seen_version=_int(form.version.data))
         except service.PatientError as exc:
-            _apply_errors(form, exc.errors)
+            apply_errors(form, exc.errors)
             form.version.data = str(service.get_patient(actor, patient_id).version)
         else:
             return _back_to(patient_id, "Pathway stage changed: a review is now due")
@@ -141,7 +135,7 @@ def new_hna(patient_id: int):
                                    assessed_by_id=form.assessed_by_id.data,
                                    concerns_text=form.concerns.data)
         except service.PatientError as exc:
-            _apply_errors(form, exc.errors)
+            apply_errors(form, exc.errors)
         else:
             return _back_to(patient_id, "Holistic Needs Assessment recorded", "#hnas")
     elif not form.is_submitted():

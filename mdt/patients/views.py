@@ -2,7 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from mdt.auth.scope import current_actor, current_team_ids, current_teams, team_member_required
 from mdt.extensions import htmx
-from mdt.forms import error_list
+from mdt.forms import apply_errors, error_list
 from mdt.patients import key_info, service
 from mdt.patients.forms import EditPatientForm, NewPatientForm, SearchForm
 from mdt.patients.listing import REVIEW_FILTERS, SORTS, ListFilters, list_patients
@@ -14,12 +14,6 @@ from mdt.timeutil import london_today
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
 
-def _apply_errors(form, errors: dict) -> None:
-    for name, message in errors.items():
-        if name in form:
-            form[name].errors = [message]
-        else:
-            form.form_errors.append(message)
 
 
 def _form_data(form) -> dict:
@@ -67,7 +61,7 @@ def new():
         try:
             patient = service.create_patient(current_actor(), form.team_id.data, _form_data(form))
         except service.PatientError as exc:
-            _apply_errors(form, exc.errors)
+            apply_errors(form, exc.errors)
         else:
             flash(f"{patient.full_name} added")
             return redirect(url_for("patients.show", patient_id=patient.id), code=303)
@@ -102,7 +96,7 @@ def edit(patient_id: int):
         try:
             service.update_patient(actor, patient, _form_data(form), form.seen_version())
         except service.PatientError as exc:
-            _apply_errors(form, exc.errors)
+            apply_errors(form, exc.errors)
             form.version.data = str(service.get_patient(actor, patient_id).version)
         else:
             flash("Changes saved")

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from mdt.auth.models import SKILLS
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
-from mdt.forms import error_list, int_or_none
+from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings.forms import parse_clock
 from mdt.patients.listing import ListFilters, list_patients
 from mdt.patients.nhs_number import display as nhs_display
@@ -35,12 +35,6 @@ def _team(actor) -> int:
     return team_id
 
 
-def _apply(form, errors):
-    for name, message in errors.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + [message]
-        else:
-            form.form_errors.append(message)
 
 
 @bp.get("")
@@ -93,7 +87,7 @@ def _save(actor, team_id, form, visit=None):
             window=form.window.data, at_time=parse_clock(form.at_time.data),
             minutes=form.minutes.data, task_type_ids=form.task_type_ids.data or [], visit=visit)
     except service.VisitError as exc:
-        _apply(form, exc.errors)
+        apply_errors(form, exc.errors)
         return None
     except LookupError:
         abort(404)
@@ -264,7 +258,7 @@ def tasks():
                 db.session.commit()
                 flash("Task added")
                 return redirect(url_for("visits.tasks", team_id=team_id), code=303)
-            _apply(form, errors)
+            apply_errors(form, errors)
     status = 400 if form.errors else 200
     return render_template("visits/tasks.html", tasks=service.task_types(team_id), form=form,
                            team_id=team_id, skills=SKILLS, is_chair=actor.is_chair(team_id),
