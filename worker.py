@@ -7,13 +7,16 @@ from rq import Worker
 
 from mdt import create_app
 from mdt.queue import redis_connection
+from mdt.reminders.worker import setup as setup_reminders
 
 
 def main() -> None:
     app = create_app()
     with app.app_context():  # forked work-horses inherit it
         connection = redis_connection()
-        worker = Worker(app.config["RQ_QUEUES"], connection=connection)
+        # The reminders queue, and a ticker that asks for a planner run every minute.
+        queues = [*app.config["RQ_QUEUES"], *setup_reminders(app)]
+        worker = Worker(queues, connection=connection)
         worker.work(with_scheduler=True, burst="--burst" in sys.argv)
     sys.exit(0)
 

@@ -8,6 +8,9 @@ from mdt.extensions import db
 
 
 def register_commands(app: Flask) -> None:
+    from mdt.reminders.cli import register as register_reminder_commands
+    register_reminder_commands(app)
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--name", required=True)

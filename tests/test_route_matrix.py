@@ -37,6 +37,12 @@ MATRIX = {
     "patients.edit": RECORD, "patients.key_information": RECORD, "patients.key_worker": RECORD,
     "patients.new_hna": RECORD, "patients.stage": RECORD, "patients.summary": RECORD,
     "teams.settings": (LOGIN, FORBIDDEN, OK, MISSING, MISSING),
+    "reminders.notifications": SIGNED_IN, "reminders.dev_outbox": SIGNED_IN,
+    "reminders.admin": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reminders.dev_message": (LOGIN, MISSING, MISSING, MISSING, MISSING),
+    "reminders.dev_message_html": (LOGIN, MISSING, MISSING, MISSING, MISSING),
+    "reminders.team_settings": (LOGIN, FORBIDDEN, OK, MISSING, MISSING),
+    "reminders.unsubscribe": (MISSING,) * 5,
     "visits.index": TEAM_PAGE, "visits.board": TEAM_PAGE, "visits.new": TEAM_PAGE,
     "visits.tasks": TEAM_PAGE, "visits.figures": TEAM_PAGE, "visits.edit": RECORD,
 }
@@ -80,7 +86,7 @@ def world(app, make_user, make_patient):
         db.session.commit()
         ids = {"patient_id": patient.id, "meeting_id": meeting.id, "action_id": action.id,
                "visit_id": visit.id, "team_id": team_id, "section_name": "wishes",
-               "filename": "css/app.css", "token": "not-a-real-token"}
+               "filename": "css/app.css", "token": "not-a-real-token", "reminder_id": 999}
     return users, ids
 
 

@@ -16,6 +16,7 @@ class Reminder(db.Model):
         UniqueConstraint("kind", "subject", "recipient", "occasion",
                          name="uq_reminders_key"),
         Index("ix_reminders_status_due_at", "status", "due_at"),
+        Index("ix_reminders_expires_at", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +37,7 @@ class Reminder(db.Model):
     job_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     queued_at = mapped_column(UTCDateTime, nullable=True)
     claimed_at = mapped_column(UTCDateTime, nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)  # whose send
     next_attempt_at = mapped_column(UTCDateTime, nullable=True)
     sent_at = mapped_column(UTCDateTime, nullable=True)
     transport: Mapped[str] = mapped_column(String(10), default="")  # smtp / outbox

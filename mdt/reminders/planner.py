@@ -18,7 +18,6 @@ from datetime import date, datetime, time, timedelta
 from mdt.reminders.kinds import topic_of
 from mdt.timeutil import as_utc, london_to_utc, to_london
 
-
 # --- the plain data the planner reads -------------------------------------------------
 
 @dataclass(frozen=True)
@@ -141,6 +140,9 @@ class Timing:
     notice_window: timedelta = timedelta(days=2)
 
 
+DEFAULT_TIMING = Timing()
+
+
 @dataclass
 class Due:
     kind: str
@@ -161,7 +163,7 @@ class Due:
 
 # --- the planner ----------------------------------------------------------------------
 
-def plan(snapshot: Snapshot, now: datetime, timing: Timing = Timing()) -> dict[tuple, Due]:
+def plan(snapshot: Snapshot, now: datetime, timing: Timing = DEFAULT_TIMING) -> dict[tuple, Due]:
     now = as_utc(now)
     found: dict[tuple, Due] = {}
     for due in (*_invitations(snapshot, now), *_meeting_reminders(snapshot, now, timing),
@@ -227,10 +229,9 @@ def _invitations(snapshot: Snapshot, now: datetime):
     for series in snapshot.series:
         if not series.upcoming:
             continue
-        last = london_to_utc(series.upcoming[-1], series.start_time)
-        for person in series.people:
+        for person in series.people:  # no expiry: due while the series has dates ahead
             yield Due("series_invitation", f"series:{series.id}", person.email,
-                      f"seq{series.sequence}", now, last,
+                      f"seq{series.sequence}", now, None,
                       {"series_id": series.id, "title": series.title,
                        "description": series.description,
                        "starts_at": _iso(london_to_utc(series.upcoming[0], series.start_time)),

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 DEFAULTS = {
     "REMINDER_QUEUE": "reminders",
-    "REMINDER_BATCH_SIZE": 50,  # reminders per job: one SMTP connection each
+    "REMINDER_BATCH_SIZE": 100,  # reminders per job (a fork and one SMTP session each)
     "REMINDER_JOB_TIMEOUT": 180,  # seconds one send job may take
     # A row left 'sending' longer than this (its worker died) is sent again. Longer than a
     # job can live, so a slow job is never doubled by its own rescue.
@@ -41,8 +41,9 @@ def install(app) -> None:
             text = os.environ.get(name)
             app.config[name] = default if text is None else _parse(default, text)
     if not app.config["REMINDER_FROM"]:
-        host = urlsplit(app.config.get("BASE_URL") or "http://localhost").hostname or "localhost"
-        domain = host if "." in host else "neighbourhood-mdt.invalid"
+        host = urlsplit(app.config.get("BASE_URL") or "http://localhost").hostname or ""
+        is_name = "." in host and not host.replace(".", "").isdigit() and ":" not in host
+        domain = host if is_name else "neighbourhood-mdt.invalid"  # not an IP address
         app.config["REMINDER_FROM"] = f"Neighbourhood MDT <no-reply@{domain}>"
 
 

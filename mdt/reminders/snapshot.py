@@ -15,6 +15,7 @@ from mdt.patients.models import Hna, Patient, PatientTeam
 from mdt.patients.review import review_status
 from mdt.reminders.models import Reminder, ReminderOptOut, ReminderSettings
 from mdt.reminders.planner import (
+    DEFAULT_TIMING,
     ActionData,
     Assignment,
     MeetingData,
@@ -35,7 +36,7 @@ INVITATION_KINDS = ("meeting_invitation", "series_invitation")
 _VISIT_LINK = re.compile(r"^/visits/(\d+)")
 
 
-def load(now: datetime, timing: Timing = Timing()) -> Snapshot:
+def load(now: datetime, timing: Timing = DEFAULT_TIMING) -> Snapshot:
     today = to_london(now).date()
     users = {uid: Recipient(email.lower(), name, uid) for uid, email, name in db.session.execute(
         select(User.id, User.email, User.name).where(User.is_active.is_(True)))}

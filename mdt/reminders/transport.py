@@ -1,0 +1,128 @@
+"""Where a message goes: an SMTP server (SMTP_URL), or, in development with no SMTP_URL,
+the outbox row itself (the development outbox page shows it)."""
+
+import smtplib
+import ssl
+from email.message import Message
+from email.utils import parseaddr
+from urllib.parse import unquote, urlsplit
+
+
+class Transient(Exception):
+    """Try again later. `connection_lost`: the rest of the batch cannot go either."""
+
+    def __init__(self, message: str, connection_lost: bool = True):
+        super().__init__(message)
+        self.connection_lost = connection_lost
+
+
+class Permanent(Exception):
+    """This message will never go (the server refused the address, say)."""
+
+
+class OutboxTransport:
+    name = "outbox"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send(self, message: Message, recipient: str) -> str | None:
+        return message.as_string()  # kept on the row for the development outbox
+
+
+class SmtpTransport:
+    """One connection for a whole batch. smtp://[user:pass@]host[:port] (STARTTLS when the
+    server offers it), or smtps:// for TLS from the start."""
+
+    name = "smtp"
+
+    def __init__(self, url: str, timeout: float = 20):
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError("SMTP_URL must start with smtp:// or smtps://")
+        self.tls = parts.scheme == "smtps"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if self.tls else 25)
+        self.username = unquote(parts.username or "")
+        self.password = unquote(parts.password or "")
+        self.timeout = timeout
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()
+            self.client = None
+
+    def _connect(self) -> smtplib.SMTP:
+        try:
+            if self.tls:
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                          context=ssl.create_default_context())
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                client.ehlo()
+                if client.has_extn("starttls"):
+                    client.starttls(context=ssl.create_default_context())
+                    client.ehlo()
+            if self.username:
+                client.login(self.username, self.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise Transient(f"SMTP sign-in refused: {exc.smtp_code}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise Transient(f"Cannot reach the mail server: {_describe(exc)}") from None
+        return client
+
+    def send(self, message: Message, recipient: str) -> str | None:
+        if self.client is None:
+            self.client = self._connect()
+        sender = parseaddr(str(message["From"]))[1]
+        try:
+            self.client.send_message(message, from_addr=sender, to_addrs=[recipient])
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            raise _by_code(code, f"Address refused: {code} {_text(text)}",
+                           lost=False) from None
+        except smtplib.SMTPResponseException as exc:  # sender refused, data refused, 421
+            lost = exc.smtp_code == 421
+            if lost:
+                self.close()
+            raise _by_code(exc.smtp_code, f"Mail server said {exc.smtp_code} "
+                                          f"{_text(exc.smtp_error)}", lost=lost) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self.client = None
+            raise Transient(f"Mail server connection lost: {_describe(exc)}") from None
+        return None
+
+
+def _text(value) -> str:
+    return (value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value))[:200]
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _by_code(code: int, message: str, lost: bool):
+    if 500 <= code < 600:
+        return Permanent(message)
+    return Transient(message, connection_lost=lost)
+
+
+def for_config(config):
+    url = config.get("SMTP_URL") or ""
+    if not url:
+        return OutboxTransport()
+    return SmtpTransport(url, timeout=config.get("REMINDER_SMTP_TIMEOUT", 20))
