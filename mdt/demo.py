@@ -81,8 +81,10 @@ def load_demo(password: str) -> list[tuple[str, str]]:
     accounts = [(f"{local}@example.nhs.uk", f"{name}, {PROFESSIONS[prof].lower()}"
                  + (" (chair)" if role == "chair" else ""))
                 for local, name, prof, _org, role, _skills in MEMBERS]
+    extra = [("hillside.chair@example.nhs.uk", "Ruth Adams, chair of another team"),
+             ("admin@example.nhs.uk", "Sam Admin, system administrator (no team)")]
     if find_user("chair@example.nhs.uk"):
-        return accounts
+        return accounts + extra
     team = get_or_create_team(TEAM)
     for local, name, profession, organisation, role, skills in MEMBERS:
         add_user(email=f"{local}@example.nhs.uk", name=name, password=password,
@@ -92,7 +94,10 @@ def load_demo(password: str) -> list[tuple[str, str]]:
     add_user(email="hillside.chair@example.nhs.uk", name="Ruth Adams",
              profession="community_matron", organisation="Hillside Health", password=password,
              team_name=OTHER_TEAM, role="chair")
-    accounts.append(("hillside.chair@example.nhs.uk", "Ruth Adams, chair of another team"))
+    add_user(email="admin@example.nhs.uk", name="Sam Admin", profession="other",
+             organisation="Riverside Community Health NHS Trust", password=password,
+             is_admin=True)
+    accounts += extra
     other = get_or_create_team(OTHER_TEAM)
     numbers = demo_nhs_numbers(len(PATIENTS) + 1)
     patients = []

@@ -23,8 +23,9 @@ def test_seed_demo_loads_a_team_and_is_idempotent(app):
         assert len(numbers) == 16  # 15 for the demo team, 1 for the other team
         assert all(n.startswith("999") and normalise(n) == n for n in numbers)
         users = db.session.scalar(select(func.count()).select_from(User))
-        assert users == 11
+        assert users == 12  # 10 on the demo team, the other team's chair, an admin
         assert all(u.email.endswith("@example.nhs.uk") for u in db.session.scalars(select(User)))
+    assert "admin@example.nhs.uk" in again.output
 
 
 def test_create_user_on_a_team(app):

@@ -84,8 +84,9 @@ def suggestions(team_id: int, day: date) -> list[SuggestionView]:
 
 
 def notices(user_id: int, limit: int = 10) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user_id)
-                                   .order_by(Notification.id.desc()).limit(limit)))
+    return list(db.session.scalars(select(Notification).where(
+        Notification.user_id == user_id, Notification.kind == "visit")
+        .order_by(Notification.id.desc()).limit(limit)))
 
 
 def merges_for_day(team_ids, day: date) -> dict[int, VisitMerge]:
