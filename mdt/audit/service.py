@@ -16,6 +16,17 @@ def record(*, user_id, role, team_id, action, record_type, record_id=None,
     return event
 
 
+def refused(actor, team_id, *, action: str, record_type: str, record_id, errors,
+            **context) -> None:
+    """Audit a refused attempt (which fields failed, never what was typed) and commit it,
+    after dropping whatever the refused change had half-done."""
+    db.session.rollback()
+    record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id, action=action,
+           record_type=record_type, record_id=record_id, outcome="refused",
+           changes={**context, "errors": sorted(errors)})
+    db.session.commit()
+
+
 def diff(old: dict, new: dict) -> dict:
     """{field: [old, new]} for the fields whose value changed (values as strings)."""
     return {key: [_text(old.get(key)), _text(new.get(key))]

@@ -45,10 +45,6 @@ def current_actor() -> Actor:
     return Actor(user_id=current_user.id, team_ids=tuple(current_team_ids()), roles=team_roles())
 
 
-def role_in(team_id: int | None) -> str:
-    return team_roles().get(team_id, "")
-
-
 def team_member_required(view):
     """Signed in and on at least one team (the patient pages need a team to scope by)."""
     @wraps(view)

@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from mdt.actions import service as actions
 from mdt.actions.forms import ActionForm
-from mdt.auth.scope import current_actor, team_member_required
+from mdt.auth.scope import team_member_required
 from mdt.extensions import htmx
 from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings import cases as case_service
@@ -13,7 +13,7 @@ from mdt.meetings import queries
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import DiscussionForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
-from mdt.meetings.views import bp, case_or_404, meeting_or_404, require_chair
+from mdt.meetings.views import bp, case_or_404, chaired_meeting
 from mdt.patients.forms import KeyWorkerForm
 from mdt.patients.handover import assign_key_worker
 from mdt.patients.service import PatientError
@@ -54,9 +54,7 @@ def _live(actor, meeting, case_id=None, status=200, **forms):
 @bp.post("/<int:meeting_id>/start")
 @team_member_required
 def start(meeting_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     meetings.start_meeting(actor, meeting)
     return redirect(url_for("meetings.live", meeting_id=meeting.id), code=303)
 
@@ -64,18 +62,14 @@ def start(meeting_id: int):
 @bp.get("/<int:meeting_id>/live")
 @team_member_required
 def live(meeting_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     return _live(actor, meeting, int_or_none(request.args.get("case")))
 
 
 @bp.post("/<int:meeting_id>/live/<int:case_id>/discussion")
 @team_member_required
 def save_discussion(meeting_id: int, case_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     case = case_or_404(meeting, case_id)
     form = DiscussionForm()
     try:
@@ -100,9 +94,7 @@ def _after(actor, meeting, case_id):
 @bp.post("/<int:meeting_id>/live/<int:case_id>/defer")
 @team_member_required
 def defer(meeting_id: int, case_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     try:
         case_service.defer_case(actor, meeting, case_or_404(meeting, case_id))
     except meetings.MeetingError as exc:
@@ -113,9 +105,7 @@ def defer(meeting_id: int, case_id: int):
 @bp.post("/<int:meeting_id>/live/<int:case_id>/key-worker")
 @team_member_required
 def key_worker(meeting_id: int, case_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     case = case_or_404(meeting, case_id)
     form = KeyWorkerForm()
     form.validate()
@@ -133,9 +123,7 @@ def key_worker(meeting_id: int, case_id: int):
 @bp.post("/<int:meeting_id>/live/<int:case_id>/actions")
 @team_member_required
 def add_action(meeting_id: int, case_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     case = case_or_404(meeting, case_id)
     form = ActionForm()
     form.validate()
@@ -153,9 +141,7 @@ def add_action(meeting_id: int, case_id: int):
 @bp.post("/<int:meeting_id>/attendance/<int:invitee_id>")
 @team_member_required
 def attendance(meeting_id: int, invitee_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     try:
         invitee = meetings.set_attendance(actor, meeting, invitee_id,
                                           request.form.get("attendance", ""))
@@ -173,9 +159,7 @@ def attendance(meeting_id: int, invitee_id: int):
 @bp.post("/<int:meeting_id>/walk-ins")
 @team_member_required
 def walk_in(meeting_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     form = WalkInForm()
     try:
         meetings.add_walk_in(actor, meeting, form.name.data, form.email.data or "")
@@ -189,9 +173,7 @@ def walk_in(meeting_id: int):
 @bp.post("/<int:meeting_id>/finish")
 @team_member_required
 def finish(meeting_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     try:
         target, moved = meetings.finish_meeting(actor, meeting)
     except meetings.MeetingError as exc:

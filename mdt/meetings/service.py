@@ -3,7 +3,7 @@ Finishing or cancelling carries every undiscussed case forward: no case is ever 
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -327,10 +327,3 @@ def add_walk_in(actor: Actor, meeting: Meeting, name: str, email: str) -> Invite
     db.session.commit()
     return invitee
 
-
-def meeting_day(meeting: Meeting) -> date:
-    return to_london(meeting.starts_at).date()
-
-
-def at(day: date, clock: time) -> datetime:
-    return london_to_utc(day, clock)

@@ -37,6 +37,15 @@ def require_chair(actor: Actor, meeting: Meeting) -> None:
         abort(403)
 
 
+def chaired_meeting(meeting_id: int) -> tuple[Actor, Meeting]:
+    """The current user and the meeting, which they must chair: 404 for another team's,
+    403 for a member who does not run it."""
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    require_chair(actor, meeting)
+    return actor, meeting
+
+
 def case_or_404(meeting: Meeting, case_id: int) -> Case:
     case = db.session.get(Case, case_id)
     if case is None or case.meeting_id != meeting.id:
@@ -195,9 +204,7 @@ def _after_case_change(actor, meeting):
 @bp.post("/<int:meeting_id>/cases/<int:case_id>/move")
 @team_member_required
 def move_case(meeting_id: int, case_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
@@ -211,9 +218,7 @@ def move_case(meeting_id: int, case_id: int):
 @bp.post("/<int:meeting_id>/cases/order")
 @team_member_required
 def reorder_cases(meeting_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     ids = [int_or_none(v) for v in request.form.getlist("case_ids")]
     try:
         case_service.reorder(actor, meeting, [i for i in ids if i is not None])
@@ -225,9 +230,7 @@ def reorder_cases(meeting_id: int):
 @bp.post("/<int:meeting_id>/cases/<int:case_id>/remove")
 @team_member_required
 def remove_case(meeting_id: int, case_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     case = case_or_404(meeting, case_id)
     form = RemoveCaseForm()
     try:
@@ -244,9 +247,7 @@ def remove_case(meeting_id: int, case_id: int):
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
 @team_member_required
 def edit(meeting_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     form = EditMeetingForm()
     form.chair_id.choices = _member_choices(meeting.team_id)
     if form.validate_on_submit():
@@ -276,9 +277,7 @@ def edit(meeting_id: int):
 @bp.post("/<int:meeting_id>/cancel")
 @team_member_required
 def cancel(meeting_id: int):
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
+    actor, meeting = chaired_meeting(meeting_id)
     try:
         target, moved = meetings.cancel_meeting(actor, meeting)
     except meetings.MeetingError as exc:

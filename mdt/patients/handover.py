@@ -73,8 +73,5 @@ def assign_key_worker(actor: Actor, *, patient_id: int, team_id: int, to_user_id
 
 
 def _refuse(actor, team_id, patient_id, errors):
-    db.session.rollback()
-    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                 action="change", record_type="key_worker", record_id=patient_id,
-                 outcome="refused", changes={"errors": sorted(errors)})
-    db.session.commit()
+    audit.refused(actor, team_id, action="change", record_type="key_worker",
+                  record_id=patient_id, errors=errors)

@@ -103,8 +103,5 @@ def change_stage(actor: Actor, patient: Patient, *, stage: str, changed_on: date
 
 
 def _refuse(actor, team_id, patient_id, action, record_type, errors):
-    db.session.rollback()
-    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                 action=action, record_type=record_type, record_id=patient_id,
-                 outcome="refused", changes={"errors": sorted(errors)})
-    db.session.commit()
+    audit.refused(actor, team_id, action=action, record_type=record_type,
+                  record_id=patient_id, errors=errors)

@@ -88,8 +88,5 @@ def _conflict(actor, team_id, patient_id, section, row, mine) -> SectionConflict
 
 
 def _refuse(actor, team_id, patient_id, name, errors):
-    db.session.rollback()
-    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                 action="change", record_type="key_information", record_id=patient_id,
-                 outcome="refused", changes={"section": name, "errors": errors})
-    db.session.commit()
+    audit.refused(actor, team_id, action="change", record_type="key_information",
+                  record_id=patient_id, errors=errors, section=name)

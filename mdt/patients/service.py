@@ -71,11 +71,8 @@ def duplicate_message(actor: Actor, number: str, except_id: int | None = None) -
 
 
 def refuse(actor: Actor, team_id, action: str, errors: dict, record_id=None) -> None:
-    """Audit a refused attempt (which fields failed, not what was typed) and commit it."""
-    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                 action=action, record_type="patient", record_id=record_id, outcome="refused",
-                 changes={"errors": sorted(errors)})
-    db.session.commit()
+    audit.refused(actor, team_id, action=action, record_type="patient", record_id=record_id,
+                  errors=errors)
 
 
 def create_patient(actor: Actor, team_id: int, data: dict) -> Patient:

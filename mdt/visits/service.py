@@ -55,6 +55,24 @@ def ensure_task_catalogue(team_id: int) -> None:
         db.session.flush()
 
 
+def add_task_type(team_id: int, *, name: str, skill: str, minutes: int | None) -> TaskType:
+    """A new task for the team's catalogue (chairs only: the view checks)."""
+    from mdt.auth.models import SKILLS
+    errors = {}
+    if not name:
+        errors["name"] = "Enter the task's name"
+    if skill not in SKILLS:
+        errors["skill"] = "Choose the skill the task needs"
+    if not minutes or not 5 <= minutes <= 480:
+        errors["minutes"] = "Usual minutes must be between 5 and 480"
+    if errors:
+        raise VisitError(errors)
+    task = TaskType(team_id=team_id, name=name, skill=skill, minutes=minutes)
+    db.session.add(task)
+    db.session.commit()
+    return task
+
+
 def team_skills(team_id: int) -> set[str]:
     from mdt.teams.service import team_members
     return {skill for _, user in team_members([team_id]) for skill in (user.skills or [])}

@@ -245,20 +245,14 @@ def tasks():
             flash(f"'{task.name}' retired")
             return redirect(url_for("visits.tasks", team_id=team_id), code=303)
         if form.validate():
-            errors = {}
-            if not form.name.data:
-                errors["name"] = "Enter the task's name"
-            if form.skill.data not in SKILLS:
-                errors["skill"] = "Choose the skill the task needs"
-            if not form.minutes.data or not 5 <= form.minutes.data <= 480:
-                errors["minutes"] = "Usual minutes must be between 5 and 480"
-            if not errors:
-                db.session.add(TaskType(team_id=team_id, name=form.name.data,
-                                        skill=form.skill.data, minutes=form.minutes.data))
-                db.session.commit()
+            try:
+                service.add_task_type(team_id, name=form.name.data, skill=form.skill.data,
+                                      minutes=form.minutes.data)
+            except service.VisitError as exc:
+                apply_errors(form, exc.errors)
+            else:
                 flash("Task added")
                 return redirect(url_for("visits.tasks", team_id=team_id), code=303)
-            apply_errors(form, errors)
     status = 400 if form.errors else 200
     return render_template("visits/tasks.html", tasks=service.task_types(team_id), form=form,
                            team_id=team_id, skills=SKILLS, is_chair=actor.is_chair(team_id),
