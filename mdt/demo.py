@@ -207,7 +207,8 @@ def _actions(team, patients, by_email, today):
                         owner_id=owner_id, due_on=today + timedelta(days=due_in),
                         created_by_id=by_email["chair"].id, created_at=raised,
                         status="done" if done else "open",
-                        completed_at=raised + timedelta(days=2) if done else None)
+                        completed_at=raised + timedelta(days=2) if done else None,
+                        completed_on=(raised + timedelta(days=2)).date() if done else None)
         db.session.add(action)
         db.session.flush()
         db.session.add(ActionLogEntry(action_id=action.id, team_id=team.id, at=raised,
@@ -257,7 +258,7 @@ def _meetings(team, patients, by_email, today):
     for position, (index, reason, urgency, outcome, status) in enumerate(discussed, 1):
         db.session.add(Case(meeting_id=past.id, patient_id=patients[index].id, position=position,
                             reason=reason, urgency=urgency, presenter_id=chair,
-                            status=status, outcome=outcome,
+                            minutes=team.minutes_for(urgency), status=status, outcome=outcome,
                             notes="Discussed with the whole team." if outcome else "",
                             discussed_at=utcnow() if outcome else None))
     db.session.flush()
@@ -279,7 +280,7 @@ def _meetings(team, patients, by_email, today):
         db.session.add(Case(meeting_id=nxt.id, patient_id=patients[index].id,
                             position=position, reason=reason, urgency=urgency,
                             presenter_id=by_email[presenter].id, referred_by="",
-                            carried_from_id=carried_from))
+                            minutes=team.minutes_for(urgency), carried_from_id=carried_from))
 
 
 def _visits(team, patients, by_email, today):

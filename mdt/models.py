@@ -13,6 +13,7 @@ from mdt.patients.models import (  # noqa: F401
     Patient,
     PatientTeam,
 )
+from mdt.referrals.models import Referral, ReferralEvent  # noqa: F401
 from mdt.reminders.models import Reminder, ReminderOptOut, ReminderSettings  # noqa: F401
 from mdt.teams.models import Membership, Team  # noqa: F401
 from mdt.visits.models import (  # noqa: F401

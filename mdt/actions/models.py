@@ -33,6 +33,8 @@ class Action(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     completed_at = mapped_column(UTCDateTime, nullable=True)
+    # The UK date it was done, so "done by the due date" is one SQL comparison.
+    completed_on = mapped_column(Date, nullable=True, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -13,7 +13,7 @@ from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.patients.models import Hna, HnaConcern, PatientTeam
 from mdt.teams.service import is_member
-from mdt.timeutil import london_today, utcnow
+from mdt.timeutil import london_today, to_london, utcnow
 
 DESCRIPTION_LIMIT = 500
 NOTE_LIMIT = 1000
@@ -171,6 +171,7 @@ def complete(actor: Actor, action: Action) -> Action:
     if action.status == "cancelled":
         raise ActionError({"form": "This action is cancelled. Reopen it before completing it."})
     action.status, action.completed_at = "done", utcnow()
+    action.completed_on = to_london(action.completed_at).date()
     _log(actor, action, "completed", "open", "done")
     _commit()
     return action
@@ -181,6 +182,7 @@ def reopen(actor: Actor, action: Action) -> Action:
         return action
     old = action.status
     action.status, action.completed_at, action.cancel_reason = "open", None, ""
+    action.completed_on = None
     _log(actor, action, "reopened", old, "open")
     _commit()
     return action

@@ -10,6 +10,7 @@ from mdt.extensions import db
 from mdt.meetings.models import URGENCIES, Case, Meeting
 from mdt.meetings.service import MeetingError
 from mdt.patients.models import Patient, PatientTeam
+from mdt.teams.models import Team
 from mdt.teams.service import is_member
 from mdt.timeutil import utcnow
 
@@ -65,10 +66,12 @@ def add_case(actor: Actor, meeting: Meeting, *, patient_id: int | None, reason: 
         case.status, case.removed_reason, case.position = "listed", "", position
         case.reason, case.urgency, case.presenter_id = reason, urgency, presenter_id
         case.referred_by = (referred_by or "").strip()
+        case.minutes = db.session.get(Team, meeting.team_id).minutes_for(urgency)
     else:
         case = Case(meeting_id=meeting.id, patient_id=patient_id, position=position,
                     reason=reason, urgency=urgency, presenter_id=presenter_id,
-                    referred_by=(referred_by or "").strip())
+                    referred_by=(referred_by or "").strip(),
+                    minutes=db.session.get(Team, meeting.team_id).minutes_for(urgency))
         db.session.add(case)
     try:
         db.session.flush()

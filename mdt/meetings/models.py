@@ -63,6 +63,7 @@ class Meeting(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     uid: Mapped[str] = mapped_column(String(80), unique=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    started_at = mapped_column(UTCDateTime, nullable=True)  # when live mode began
     finished_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -110,6 +111,9 @@ class Case(db.Model):
     decisions: Mapped[str] = mapped_column(Text, default="")
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
     discussed_at = mapped_column(UTCDateTime, nullable=True)
+    # The timed agenda: expected discussion time, and a break after this case.
+    minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    break_after: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

@@ -199,7 +199,7 @@ def move_meeting(actor: Actor, meeting: Meeting, details: MeetingDetails) -> Mee
 
 def start_meeting(actor: Actor, meeting: Meeting) -> Meeting:
     if meeting.status == "scheduled":
-        meeting.status = "in_progress"
+        meeting.status, meeting.started_at = "in_progress", utcnow()
         _audit(actor, meeting.team_id, "change", meeting.id, {"status": ["scheduled",
                                                                         "in_progress"]})
         db.session.commit()
@@ -250,7 +250,7 @@ def carry_forward(meeting: Meeting, target: Meeting) -> int:
         db.session.add(Case(meeting_id=target.id, patient_id=case.patient_id, position=position,
                             reason=case.reason, urgency=case.urgency,
                             presenter_id=case.presenter_id, referred_by=case.referred_by,
-                            carried_from_id=case.id))
+                            minutes=case.minutes, carried_from_id=case.id))
         moved += 1
     return moved
 

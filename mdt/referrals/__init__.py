@@ -1,0 +1,1 @@
+"""Referrals to the meeting: a structured request for discussion, triaged by the chair."""
