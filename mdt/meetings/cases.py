@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.extensions import db
+from mdt.meetings.agenda import MAX_MINUTES, grouped_order
 from mdt.meetings.models import URGENCIES, Case, Meeting
 from mdt.meetings.service import MeetingError
 from mdt.patients.models import Patient, PatientTeam
@@ -169,3 +170,35 @@ def defer_case(actor: Actor, meeting: Meeting, case: Case) -> Case:
         _audit(actor, meeting, "change", case.id, {"status": [before, "deferred"]})
         db.session.commit()
     return case
+
+
+def set_timing(actor: Actor, meeting: Meeting, case: Case, *, minutes: int | None,
+               break_after: int | None) -> Case:
+    """The chair's estimate of a case's discussion time, and a break after it."""
+    _editable(meeting)
+    errors = {}
+    if minutes is None or not 1 <= minutes <= MAX_MINUTES:
+        errors[f"minutes-{case.id}"] = f"Enter the minutes for the case, from 1 to {MAX_MINUTES}"
+    if break_after is None or not 0 <= break_after <= MAX_MINUTES:
+        errors[f"break-{case.id}"] = (f"Enter the minutes of break after the case, from 0 to "
+                                      f"{MAX_MINUTES}")
+    if errors:
+        raise MeetingError(errors)
+    changes = audit.diff({"minutes": case.minutes, "break_after": case.break_after},
+                         {"minutes": minutes, "break_after": break_after})
+    case.minutes, case.break_after = minutes, break_after
+    if changes:
+        _audit(actor, meeting, "change", case.id, changes)
+    db.session.commit()
+    return case
+
+
+def group_cases(actor: Actor, meeting: Meeting, rows, by: str) -> None:
+    """Reorders the list so each GP practice's (or presenter's) cases come together, and
+    each attendee can come for their block."""
+    from mdt.meetings.timing import items
+
+    _editable(meeting)
+    cases = {row.case.id: row.case for row in rows}
+    _renumber([cases[i] for i in grouped_order(items(rows, by))])
+    db.session.commit()

@@ -1,6 +1,7 @@
 """Meetings: the list, scheduling, the meeting page with its case list, minutes, export."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from mdt.actions import export
 from mdt.actions.queries import meeting_actions
@@ -10,12 +11,13 @@ from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings import cases as case_service
-from mdt.meetings import queries, recurrence
+from mdt.meetings import agenda, queries, recurrence, timing
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCaseForm, parse_clock
 from mdt.meetings.models import Case, Meeting
 from mdt.patients.listing import ListFilters, list_patients
 from mdt.patients.nhs_number import display as nhs_display
+from mdt.teams.models import Team
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today, to_london
 
@@ -134,6 +136,11 @@ def open_occurrence(series_id: int, day: str):
 
 def _page_context(actor, meeting, case_form=None):
     rows = queries.case_rows(meeting)
+    team = db.session.get(Team, meeting.team_id)
+    by = request.args.get("blocks") if request.args.get("blocks") in timing.GROUPINGS \
+        else "practice"
+    timetable = timing.meeting_plan(meeting, rows, team, by)
+    yours = timing.your_cases(current_user, rows, timetable)
     case_form = case_form or CaseForm()
     patients = list_patients(actor, ListFilters()) if meeting.status == "scheduled" else []
     listed = {row.patient.id for row in rows}
@@ -145,7 +152,11 @@ def _page_context(actor, meeting, case_form=None):
     return {"meeting": meeting, "rows": rows, "case_form": case_form,
             "remove_form": RemoveCaseForm(), "invitees": queries.invitees(meeting.id),
             "is_chair": actor.is_chair(meeting.team_id) or meeting.chair_id == actor.user_id,
-            "today": london_today(), "errors": error_list(case_form)}
+            "today": london_today(), "errors": error_list(case_form),
+            "plan": timetable, "team": team, "blocks_by": by, "groupings": timing.GROUPINGS,
+            "blocks": agenda.blocks(timing.items(rows, by), timetable),
+            "your_cases": yours,
+            "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours})}
 
 
 def _audit_view(actor, meeting):
@@ -225,6 +236,43 @@ def reorder_cases(meeting_id: int):
     except meetings.MeetingError as exc:
         return " ".join(exc.errors.values()), 409
     return _after_case_change(actor, meeting)
+
+
+@bp.post("/<int:meeting_id>/cases/<int:case_id>/timing")
+@team_member_required
+def case_timing(meeting_id: int, case_id: int):
+    """The chair's estimate for one case, and a break after it."""
+    actor, meeting = chaired_meeting(meeting_id)
+    case = case_or_404(meeting, case_id)
+    try:
+        case_service.set_timing(actor, meeting, case,
+                                minutes=int_or_none(request.form.get("minutes")),
+                                break_after=int_or_none(request.form.get("break_after") or "0"))
+    except meetings.MeetingError as exc:
+        context = _page_context(actor, meeting)
+        context["errors"] = [{"text": m, "href": f"#{k}"} for k, m in exc.errors.items()]
+        template = "meetings/_case_list.html" if htmx else "meetings/show.html"
+        return render_template(template, **context), 400
+    return _after_case_change(actor, meeting)
+
+
+@bp.post("/<int:meeting_id>/cases/group")
+@team_member_required
+def group_cases(meeting_id: int):
+    actor, meeting = chaired_meeting(meeting_id)
+    by = request.form.get("by")
+    if by not in timing.GROUPINGS:
+        abort(400)
+    try:
+        case_service.group_cases(actor, meeting, queries.case_rows(meeting), by)
+    except meetings.MeetingError as exc:
+        flash(" ".join(exc.errors.values()))
+    else:
+        flash(f"Cases grouped by {timing.GROUPINGS[by].lower()}")
+    if htmx:
+        return render_template("meetings/_case_list.html", **_page_context(actor, meeting))
+    return redirect(url_for("meetings.show", meeting_id=meeting.id, blocks=by) + "#case-list",
+                    code=303)
 
 
 @bp.post("/<int:meeting_id>/cases/<int:case_id>/remove")

@@ -64,17 +64,25 @@ def is_member(team_id: int, user_id: int | None) -> bool:
                                     Membership.user_id == user_id)) is not None
 
 
-def update_settings(actor, team_id: int, *, review_interval_months: int) -> Team:
-    """Chairs only (the view checks); the change is audited."""
+SETTINGS = ("review_interval_months", "minutes_urgent", "minutes_soon", "minutes_routine",
+            "case_limit", "minutes_limit")
+
+
+def update_settings(actor, team_id: int, **values: int) -> Team:
+    """Chairs only (the view checks); each change is audited."""
     from mdt.audit import service as audit
 
     team = db.session.get(Team, team_id)
-    before = team.review_interval_months
-    if before != review_interval_months:
-        team.review_interval_months = review_interval_months
+    changes = {}
+    for name, value in values.items():
+        if name not in SETTINGS:
+            raise ValueError(name)
+        before = getattr(team, name)
+        if before != value:
+            setattr(team, name, value)
+            changes[name] = [str(before), str(value)]
+    if changes:
         audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                     action="change", record_type="team", record_id=team_id,
-                     changes={"review_interval_months": [str(before),
-                                                         str(review_interval_months)]})
+                     action="change", record_type="team", record_id=team_id, changes=changes)
     db.session.commit()
     return team

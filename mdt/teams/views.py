@@ -22,8 +22,8 @@ def settings(team_id: int):
     team = db.session.get(Team, team_id)
     form = TeamSettingsForm(obj=team)
     if form.validate_on_submit():
-        service.update_settings(actor, team_id,
-                                review_interval_months=form.review_interval_months.data)
+        service.update_settings(actor, team_id, **{name: getattr(form, name).data
+                                                   for name in service.SETTINGS})
         flash("Team settings saved")
         return redirect(url_for("teams.settings", team_id=team_id), code=303)
     status = 400 if form.errors else 200

@@ -216,12 +216,17 @@ def test_team_interval_setting_moves_the_review_date(app, client_request, team):
     with app.app_context():
         team_id = get_or_create_team("Riverside").id
     client_request.post("teams.settings", team_id=team_id,
-                        _data={"review_interval_months": "12"})
+                        _data={"review_interval_months": "12", **AGENDA_SETTINGS})
     page = client_request.get("patients.show", patient_id=team.patient.id)
     assert "Review due 1 Sep 2027" in page.select_one("#hnas").get_text()
     bad = client_request.post("teams.settings", team_id=team_id,
-                              _data={"review_interval_months": "99"}, _expected_status=400)
+                              _data={"review_interval_months": "99", **AGENDA_SETTINGS},
+                              _expected_status=400)
     assert "from 1 to 24" in bad.get_text()
+
+
+AGENDA_SETTINGS = {"minutes_urgent": "15", "minutes_soon": "10", "minutes_routine": "5",
+                   "case_limit": "20", "minutes_limit": "60"}
 
 
 def test_team_settings_are_for_that_teams_chair(app, client_request, team):

@@ -1,0 +1,183 @@
+"""The timed case list: expected times, limits, editing times, blocks and "your cases"."""
+
+from sqlalchemy import select
+
+from mdt.extensions import db
+from mdt.meetings.models import Case, Meeting
+from mdt.patients.models import Patient, PatientTeam
+from mdt.teams.models import Team
+from tests.conftest import ClientRequest, count_queries
+
+
+def _add(client, meeting, patient, urgency="routine", presenter=""):
+    client.post("meetings.add_case", meeting_id=meeting.id, _data={
+        "patient_id": patient.id, "reason": "To discuss", "urgency": urgency,
+        "presenter_id": presenter, "referred_by": ""}, _expected_status=303)
+
+
+def _cases(app, meeting):
+    with app.app_context():
+        return db.session.scalars(select(Case).where(Case.meeting_id == meeting.id)
+                                  .order_by(Case.position)).all()
+
+
+def _set_team(app, **values):
+    with app.app_context():
+        team = db.session.scalar(select(Team).where(Team.name == "Riverside"))
+        for name, value in values.items():
+            setattr(team, name, value)
+        db.session.commit()
+
+
+def test_new_cases_take_the_teams_minutes_for_their_urgency_and_show_expected_times(
+        app, client_request, team, meeting):
+    client_request.sign_in(team.chair)
+    for patient, urgency in zip(team.patients, ("urgent", "soon", "routine"), strict=True):
+        _add(client_request, meeting, patient, urgency)
+    assert [c.minutes for c in _cases(app, meeting)] == [15, 10, 5]
+    page = client_request.get("meetings.show", meeting_id=meeting.id)
+    times = [p.get_text(" ", strip=True) for p in page.select(".app-expected")]
+    assert times == ["Expected 12:30 to 12:45 (15 min)", "Expected 12:45 to 12:55 (10 min)",
+                     "Expected 12:55 to 13:00 (5 min)"]
+    summary = page.select_one("#agenda-summary").get_text(" ", strip=True)
+    assert "from 12:30 to about 13:00" in summary and "30 minutes of discussion" in summary
+    assert page.select_one("#agenda-warnings") is None
+
+
+def test_a_list_past_the_end_or_the_teams_limits_is_flagged(app, client_request, team,
+                                                            meeting):
+    _set_team(app, minutes_urgent=40, case_limit=2, minutes_limit=60)
+    client_request.sign_in(team.chair)
+    for patient in team.patients:
+        _add(client_request, meeting, patient, "urgent")
+    warnings = client_request.get("meetings.show", meeting_id=meeting.id).select_one(
+        "#agenda-warnings").get_text(" ", strip=True)
+    assert "runs to about 14:30, 30 minutes past the meeting's end (14:00)" in warnings
+    assert "3 cases: more than the team's limit of 2" in warnings
+    assert "120 minutes of discussion: more than the team's limit of 60" in warnings
+
+
+def test_chair_changes_a_cases_time_and_adds_a_break(app, client_request, team, meeting):
+    client_request.sign_in(team.chair)
+    for patient in team.patients:
+        _add(client_request, meeting, patient)
+    first, second, _ = _cases(app, meeting)
+    client_request.post("meetings.case_timing", meeting_id=meeting.id, case_id=first.id,
+                        _data={"minutes": "20", "break_after": "10"})
+    page = client_request.get("meetings.show", meeting_id=meeting.id)
+    assert page.select_one(f"#expected-{second.id}").get_text(" ", strip=True) == \
+        "Expected 13:00 to 13:05 (5 min)"
+    bad = client_request.post("meetings.case_timing", meeting_id=meeting.id,
+                              case_id=first.id, _data={"minutes": "abc", "break_after": "999"},
+                              _expected_status=400)
+    errors = bad.select_one(".nhsuk-error-summary").get_text(" ", strip=True)
+    assert "Enter the minutes for the case, from 1 to 120" in errors
+    assert "break after the case, from 0 to 120" in errors
+    assert (_cases(app, meeting)[0].minutes, _cases(app, meeting)[0].break_after) == (20, 10)
+
+
+def test_only_the_chair_changes_times_or_groups(client_request, team, meeting):
+    client_request.sign_in(team.nurse)
+    client_request.post("meetings.case_timing", meeting_id=meeting.id, case_id=1,
+                        _data={"minutes": "5"}, _expected_status=403)
+    client_request.post("meetings.group_cases", meeting_id=meeting.id,
+                        _data={"by": "practice"}, _expected_status=403)
+
+
+def test_other_teams_meeting_is_404_for_timing(client_request, team, meeting):
+    client_request.sign_in(team.outsider)
+    client_request.post("meetings.case_timing", meeting_id=meeting.id, case_id=1,
+                        _data={"minutes": "5"}, _expected_status=404)
+
+
+def test_grouping_by_practice_puts_each_practices_cases_together(app, client_request, team,
+                                                                 meeting, make_patient):
+    practices = ["Riverside Medical Practice", "Bridge Street Surgery",
+                 "Riverside Medical Practice", "Bridge Street Surgery"]
+    patients = [make_patient(given=f"P{i}", family="Grouped", gp_practice=p)
+                for i, p in enumerate(practices)]
+    client_request.sign_in(team.chair)
+    for patient in patients:
+        _add(client_request, meeting, patient)
+    client_request.post("meetings.group_cases", meeting_id=meeting.id, _data={"by": "practice"})
+    order = [c.patient_id for c in _cases(app, meeting)]
+    assert order == [patients[0].id, patients[2].id, patients[1].id, patients[3].id]
+    page = client_request.get("meetings.show", meeting_id=meeting.id)
+    rows = [[td.get_text(strip=True) for td in tr.select("td")]
+            for tr in page.select("#agenda-blocks tbody tr")]
+    assert rows == [["Riverside Medical Practice", "12:30 to 12:40", "2"],
+                    ["Bridge Street Surgery", "12:40 to 12:50", "2"]]
+    client_request.post("meetings.group_cases", meeting_id=meeting.id, _data={"by": "nonsense"},
+                        _expected_status=400)
+
+
+def test_a_gp_sees_their_own_cases_and_when_their_block_starts(app, client_request, team,
+                                                               meeting, make_user, make_patient):
+    gp = make_user(name="Dr Alys Hughes", profession="gp",
+                   organisation="Riverside Medical Practice")
+    theirs = [make_patient(given="Own", family=f"Patient{i}",
+                           gp_practice="riverside medical practice ") for i in range(2)]
+    client_request.sign_in(team.chair)
+    for patient in team.patients:  # 3 routine cases, 15 minutes, no practice
+        _add(client_request, meeting, patient)
+    for patient in theirs:
+        _add(client_request, meeting, patient, "soon")
+    panel = ClientRequest(app).sign_in(gp).get("meetings.show", meeting_id=meeting.id).select_one("#your-cases")
+    text = panel.get_text(" ", strip=True)
+    assert "from about 12:45 to 13:05 (2 cases)" in text
+    assert "Own Patient0 : expected 12:45 (you are the GP)" in text
+    assert "Margaret Ellis" not in text
+    nurse = ClientRequest(app).sign_in(team.nurse)  # neither GP, key worker nor presenter
+    assert nurse.get("meetings.show", meeting_id=meeting.id).select_one(
+        "#your-cases") is None
+
+
+def test_carried_forward_cases_keep_their_time(app, client_request, team, meeting):
+    client_request.sign_in(team.chair)
+    _add(client_request, meeting, team.patients[0])
+    case = _cases(app, meeting)[0]
+    client_request.post("meetings.case_timing", meeting_id=meeting.id, case_id=case.id,
+                        _data={"minutes": "25", "break_after": "0"})
+    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.finish", meeting_id=meeting.id, _data={"confirm": "yes"})
+    with app.app_context():
+        moved = db.session.scalar(select(Case).where(Case.carried_from_id == case.id))
+        assert moved.minutes == 25 and moved.meeting_id != meeting.id
+
+
+def test_timed_case_list_queries_are_the_same_at_10_and_500_cases(app, client_request, team,
+                                                                  meeting):
+    from mdt.demo import demo_nhs_numbers
+
+    client_request.sign_in(team.chair)
+    with app.app_context():
+        team_id = db.session.get(Meeting, meeting.id).team_id
+        numbers = demo_nhs_numbers(500, start=700001)
+
+    def fill(upto):
+        with app.app_context():
+            have = db.session.scalar(select(db.func.count(Case.id)).where(
+                Case.meeting_id == meeting.id))
+            for n in range(have, upto):
+                patient = Patient(nhs_number=numbers[n], given_name="P", family_name=f"C{n}",
+                                  date_of_birth=db.func.current_date(),
+                                  gp_practice=f"Practice {n % 7}")
+                db.session.add(patient)
+                db.session.flush()
+                db.session.add(PatientTeam(patient_id=patient.id, team_id=team_id,
+                                           key_worker_id=team.chair.id if n % 3 else None))
+                db.session.add(Case(meeting_id=meeting.id, patient_id=patient.id, position=n,
+                                    reason="r", urgency="routine", minutes=5,
+                                    break_after=10 if n == 3 else 0))
+            db.session.commit()
+
+    fill(10)
+    with app.app_context(), count_queries(db.engine) as ten:
+        client_request.get("meetings.show", meeting_id=meeting.id)
+    fill(500)
+    with app.app_context(), count_queries(db.engine) as five_hundred:
+        page = client_request.get("meetings.show", meeting_id=meeting.id)
+    assert len(page.select("li.case-row")) == 500
+    assert len(page.select(".app-expected")) == 500
+    assert page.select_one("#agenda-warnings") is not None
+    assert len(ten) == len(five_hundred)
