@@ -10,8 +10,8 @@ from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.meetings import cases as case_service
 from mdt.meetings import agenda, queries, recurrence, timing
+from mdt.meetings import cases as case_service
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCaseForm, parse_clock
 from mdt.meetings.models import Case, Meeting

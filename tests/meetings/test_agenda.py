@@ -1,6 +1,6 @@
 """The timed agenda's arithmetic: pure functions, no database."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,7 +53,7 @@ def test_a_meeting_moved_to_another_day_keeps_its_uk_clock_times_across_a_change
         assert [clock(s.starts_at) for s in timetable.slots.values()] == ["12:30", "12:50"]
         assert timetable.slots[2].starts_at.astimezone(LONDON).date() == day
     summer = agenda.plan(london_to_utc(datetime(2026, 7, 14).date(), time(12, 30)), END, items)
-    assert summer.slots[1].starts_at.astimezone(timezone.utc).hour == 11
+    assert summer.slots[1].starts_at.astimezone(UTC).hour == 11
 
 
 def test_warnings_past_the_end_and_past_the_team_limits():
