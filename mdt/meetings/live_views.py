@@ -6,10 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from mdt.actions import service as actions
 from mdt.actions.forms import ActionForm
 from mdt.auth.scope import team_member_required
-from mdt.extensions import htmx
+from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
+from mdt.meetings import agenda, queries, timing
 from mdt.meetings import cases as case_service
-from mdt.meetings import queries
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import DiscussionForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
@@ -17,8 +17,9 @@ from mdt.meetings.views import bp, case_or_404, chaired_meeting
 from mdt.patients.forms import KeyWorkerForm
 from mdt.patients.handover import assign_key_worker
 from mdt.patients.service import PatientError
+from mdt.teams.models import Team
 from mdt.teams.service import team_members
-from mdt.timeutil import london_today
+from mdt.timeutil import london_today, utcnow
 
 
 def _live(actor, meeting, case_id=None, status=200, **forms):
@@ -41,12 +42,17 @@ def _live(actor, meeting, case_id=None, status=200, **forms):
         forms["key_worker_form"].key_worker_id.choices = [("", "No key worker")] + members
         forms["action_form"].owner_id.choices = [("", "Choose an owner")] + members
     forms.setdefault("walk_in_form", WalkInForm())
+    team = db.session.get(Team, meeting.team_id)
+    timetable = timing.meeting_plan(meeting, rows, team)
+    clock = agenda.progress(timing.items(rows), meeting.started_at or meeting.starts_at,
+                            utcnow()) if meeting.status == "in_progress" else None
     errors = [item for form in forms.values() for item in error_list(form)]
     context = dict(meeting=meeting, rows=rows, current=current, index=index,
                    previous=rows[index - 1] if current and index > 0 else None,
                    following=rows[index + 1] if current and index + 1 < len(rows) else None,
                    invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
-                   today=london_today(), errors=errors, oob=bool(htmx), **forms)
+                   today=london_today(), errors=errors, oob=bool(htmx), plan=timetable,
+                   clock=clock, **forms)
     template = "meetings/_live_case.html" if htmx else "meetings/live.html"
     return render_template(template, **context), status
 

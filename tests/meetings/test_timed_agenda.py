@@ -181,3 +181,30 @@ def test_timed_case_list_queries_are_the_same_at_10_and_500_cases(app, client_re
     assert len(page.select(".app-expected")) == 500
     assert page.select_one("#agenda-warnings") is not None
     assert len(ten) == len(five_hundred)
+
+
+def test_live_mode_shows_time_used_against_plan(app, client_request, team, meeting):
+    from datetime import timedelta
+
+    from mdt.timeutil import utcnow
+
+    client_request.sign_in(team.chair)
+    for patient in team.patients:  # 5 minutes each
+        _add(client_request, meeting, patient)
+    first = _cases(app, meeting)[0]
+    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.save_discussion", meeting_id=meeting.id, case_id=first.id,
+                        _data={"notes": "n", "outcome": "o", "decisions": "d",
+                               "version": str(first.version)})
+    with app.app_context():  # as if the meeting began 12 minutes ago
+        started = db.session.get(Meeting, meeting.id)
+        assert started.started_at is not None
+        started.started_at = utcnow() - timedelta(minutes=12, seconds=30)
+        db.session.commit()
+        start_clock = started.started_at
+    page = client_request.get("meetings.live", meeting_id=meeting.id)
+    text = page.select_one("#live-time").get_text(" ", strip=True)
+    from mdt.timeutil import format_clock
+    assert f"Started {format_clock(start_clock)}: 12 minutes used against 5 planned" in text
+    assert page.select_one("#live-behind").get_text(strip=True) == "7 minutes behind"
+    assert "10 minutes planned for the cases still to discuss" in text
