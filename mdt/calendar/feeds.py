@@ -17,7 +17,7 @@ from mdt.actions.models import Action
 from mdt.audit import service as audit
 from mdt.auth.models import User
 from mdt.calendar import ics
-from mdt.calendar.invitations import one_off_event, series_events
+from mdt.calendar.invitations import one_off_event, personal_descriptions, series_events
 from mdt.calendar.models import CalendarFeed
 from mdt.extensions import db
 from mdt.meetings.models import Invitee, Meeting, MeetingSeries
@@ -118,7 +118,7 @@ class FeedContent:
 
 def _meeting_events(team_ids, base_url: str, today: date, invitee_id: int | None) -> list:
     """One-off meetings (cancelled ones as STATUS:CANCELLED) and every series of the teams.
-    Four queries whatever the number of meetings."""
+    Six queries whatever the number of meetings."""
     if not team_ids:
         return []
     since = london_to_utc(today, datetime.min.time()) - HISTORY
@@ -140,9 +140,15 @@ def _meeting_events(team_ids, base_url: str, today: date, invitee_id: int | None
     organizers = {uid: ics.Person(email, name, "CHAIR") for uid, email, name in
                   db.session.execute(select(User.id, User.email, User.name)
                                      .where(User.id.in_(chairs)))} if chairs else {}
-    events = [one_off_event(m, base_url, organizers.get(m.chair_id)) for m in one_offs]
+    # The personal feed says when the reader's own cases come up (times, never patients).
+    personal = personal_descriptions(invitee_id, [
+        m for m in [*one_offs, *(m for found in occurrences.values() for m in found)]
+        if m.starts_at >= since])
+    events = [one_off_event(m, base_url, organizers.get(m.chair_id),
+                            description=personal.get(m.id, "")) for m in one_offs]
     for item in series:
-        events.extend(series_events(item, occurrences[item.id], base_url, organizers))
+        events.extend(series_events(item, occurrences[item.id], base_url, organizers,
+                                    descriptions=personal))
     return sorted(events, key=lambda e: (e.starts_at, e.uid, str(e.recurrence_id)))
 
 

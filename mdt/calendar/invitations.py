@@ -91,14 +91,16 @@ def series_events(series: MeetingSeries, occurrences, base_url: str, organizers:
         exdates=tuple(original_start(series, m) for m in occurrences
                       if m.status == "cancelled"))
     events = [master]
+    descriptions = descriptions or {}
     for meeting in sorted(occurrences, key=lambda m: m.occurrence_date):
-        if meeting.status == "cancelled" or not is_override(series, meeting):
+        if meeting.status == "cancelled" or not (is_override(series, meeting)
+                                                 or meeting.id in descriptions):
             continue
         events.append(MeetingEvent(
             uid=series.uid, sequence=sequence, title=meeting.title,
             starts_at=meeting.starts_at, ends_at=meeting.ends_at, location=meeting.location,
             video_url=meeting.video_url, url=meeting_url(base_url, meeting.id),
-            description=(descriptions or {}).get(meeting.id, ""),
+            description=descriptions.get(meeting.id, ""),
             organizer=organizers.get(meeting.chair_id),
             attendees=tuple((override_attendees or {}).get(meeting.id, attendees)),
             recurrence_id=original_start(series, meeting)))
@@ -153,12 +155,25 @@ def _occurrences(series_id: int) -> list[Meeting]:
     return list(db.session.scalars(select(Meeting).where(Meeting.series_id == series_id)))
 
 
+def personal_descriptions(user_id: int | None, meetings) -> dict[int, str]:
+    """{meeting id: "Your cases (2 cases) are expected from about 13:05..."} for one reader:
+    times and a count, never a patient."""
+    if user_id is None:
+        return {}
+    from mdt.meetings import timing
+    meetings = [m for m in meetings if m.status in ("scheduled", "in_progress")]
+    return {meeting_id: timing.block_text(block) for (meeting_id, _), block in
+            timing.blocks_for_people(meetings, [user_id]).items()}
+
+
 def meeting_invitation(meeting: Meeting, base_url: str,
-                       now: datetime | None = None) -> Invitation:
+                       now: datetime | None = None, for_user: int | None = None) -> Invitation:
     """The current invitation for a meeting: REQUEST, or CANCEL once it is cancelled.
     A date of a series gives the whole series (with its overrides), or a CANCEL of that
-    one date. The caller checks the reader may see the meeting."""
+    one date. The caller checks the reader may see the meeting. `for_user` adds when that
+    person's own cases are expected (the download from the meeting page)."""
     stamp = now or utcnow()
+    personal = personal_descriptions(for_user, [meeting])
     filename = f"meeting-{meeting.id}.ics"
     if meeting.series_id is not None and meeting.occurrence_date is not None:
         series = db.session.get(MeetingSeries, meeting.series_id)
@@ -174,11 +189,12 @@ def meeting_invitation(meeting: Meeting, base_url: str,
                 attendees=tuple(people[meeting.id]),
                 recurrence_id=original_start(series, meeting))
             return Invitation(invitation([event], "CANCEL", stamp), "CANCEL", filename)
-        return Invitation(_series_ics(series, occurrences, base_url, stamp), "REQUEST",
-                          filename)
+        return Invitation(_series_ics(series, occurrences, base_url, stamp, personal),
+                          "REQUEST", filename)
     organizers = _organizers([meeting.chair_id])
     people = _invitee_people([meeting.id], {meeting.id: meeting.chair_id})[meeting.id]
-    description = cases_text(_case_counts([meeting.id]).get(meeting.id, 0))
+    description = " ".join(filter(None, [cases_text(_case_counts([meeting.id]).get(
+        meeting.id, 0)), personal.get(meeting.id)]))
     event = one_off_event(meeting, base_url, organizers[meeting.chair_id], people, description)
     method = "CANCEL" if event.cancelled else "REQUEST"
     return Invitation(invitation([event], method, stamp), method, filename)
@@ -191,8 +207,10 @@ def series_invitation(series: MeetingSeries, base_url: str,
     return Invitation(ics, "REQUEST", f"series-{series.id}.ics")
 
 
-def _series_ics(series, occurrences, base_url, stamp) -> bytes:
-    overrides = [m for m in occurrences if m.status != "cancelled" and is_override(series, m)]
+def _series_ics(series, occurrences, base_url, stamp, personal=None) -> bytes:
+    personal = personal or {}
+    overrides = [m for m in occurrences if m.status != "cancelled"
+                 and (is_override(series, m) or m.id in personal)]
     ids = [m.id for m in overrides]
     organizers = _organizers([series.chair_id, *(m.chair_id for m in overrides)])
     counts = _case_counts(ids) if ids else {}
@@ -200,5 +218,7 @@ def _series_ics(series, occurrences, base_url, stamp) -> bytes:
         series, occurrences, base_url, organizers, attendees=_series_people(series),
         override_attendees=_invitee_people(ids, {m.id: m.chair_id for m in overrides})
         if ids else {},
-        descriptions={meeting_id: cases_text(counts.get(meeting_id, 0)) for meeting_id in ids})
+        descriptions={meeting_id: " ".join(filter(None, [cases_text(counts.get(meeting_id, 0)),
+                                                         personal.get(meeting_id)]))
+                      for meeting_id in ids})
     return invitation(events, "REQUEST", stamp)

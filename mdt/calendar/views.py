@@ -44,7 +44,8 @@ def invite(meeting_id: int):
     meeting = queries.get_meeting(current_actor(), meeting_id)
     if meeting is None:
         abort(404)
-    found = invitations.meeting_invitation(meeting, _base_url())
+    found = invitations.meeting_invitation(meeting, _base_url(),
+                                           for_user=current_actor().user_id)
     return Response(found.ics, content_type=found.content_type, headers={
         "Content-Disposition": f'attachment; filename="{found.filename}"'})
 

@@ -71,12 +71,16 @@ def your_cases(user: User, rows, timetable: agenda.Plan) -> list[YourCase]:
     return found
 
 
-def blocks_for_user(user: User, meetings: list[Meeting]) -> dict[int, agenda.Block]:
-    """{meeting id: the user's block} for many meetings in one query: for the personal
-    calendar feed and reminder emails, which give times and counts, never patients."""
-    if not meetings:
-        return {}
+def blocks_for_people(meetings: list[Meeting], user_ids) -> dict[tuple[int, int],
+                                                                     agenda.Block]:
+    """{(meeting id, user id): that person's block} for many meetings and people in two
+    queries: for calendar feeds and reminder emails, which give times and counts, never
+    patients."""
     by_id = {m.id: m for m in meetings}
+    user_ids = set(user_ids)
+    if not by_id or not user_ids:
+        return {}
+    users = db.session.scalars(select(User).where(User.id.in_(user_ids))).all()
     rows = db.session.execute(
         select(Case.id, Case.meeting_id, Case.minutes, Case.status, Case.break_after,
                Case.presenter_id, Patient.gp_practice, PatientTeam.key_worker_id)
@@ -94,12 +98,13 @@ def blocks_for_user(user: User, meetings: list[Meeting]) -> dict[int, agenda.Blo
         meeting = by_id[meeting_id]
         timetable = agenda.plan(meeting.starts_at, meeting.ends_at, [
             agenda.Item(c.id, c.minutes, c.status, c.break_after) for c in cases])
-        mine = {c.id for c in cases if roles_for(user, practice=c.gp_practice,
-                                                 key_worker_id=c.key_worker_id,
-                                                 presenter_id=c.presenter_id)}
-        block = agenda.your_block(timetable, mine)
-        if block:
-            found[meeting_id] = block
+        for user in users:
+            mine = {c.id for c in cases if roles_for(user, practice=c.gp_practice,
+                                                     key_worker_id=c.key_worker_id,
+                                                     presenter_id=c.presenter_id)}
+            block = agenda.your_block(timetable, mine)
+            if block:
+                found[(meeting_id, user.id)] = block
     return found
 
 

@@ -101,6 +101,17 @@ def notice_text(kind: str, payload: dict, first: bool = True) -> str:
     raise ValueError(f"unknown kind {kind}")
 
 
+def your_cases(payload: dict) -> tuple[tuple[str, str], ...]:
+    """The summary row saying when the reader's own cases come up: times and a count."""
+    block = payload.get("your_cases")
+    if not block:
+        return ()
+    start = to_london(_when(block["starts_at"]))
+    end = to_london(_when(block["ends_at"]))
+    return (("Your cases", f"{_plural(block['count'], 'case')}, expected from about "
+                           f"{start:%H:%M} to {end:%H:%M}"),)
+
+
 def content(kind: str, payload: dict, base_url: str, first: bool = True) -> Content:
     """What the email says, for any kind."""
     link = base_url.rstrip("/") + payload.get("link", "/")
@@ -112,7 +123,8 @@ def content(kind: str, payload: dict, base_url: str, first: bool = True) -> Cont
              "This meeting has changed. The calendar entry in this email replaces the "
              "one you had.",),
             (("When", when_text(payload["starts_at"])),
-             *((("Where", payload["location"]),) if payload["location"] else ())),
+             *((("Where", payload["location"]),) if payload["location"] else ()),
+             *your_cases(payload)),
             "View the meeting", link)
     if kind == "series_invitation":
         return Content(
@@ -136,7 +148,8 @@ def content(kind: str, payload: dict, base_url: str, first: bool = True) -> Cont
             (f"There {'is' if cases == 1 else 'are'} {_plural(cases, 'case')} on the case "
              "list." if cases else "There are no cases on the case list yet.",),
             (("When", when_text(payload["starts_at"])),
-             *((("Where", payload["location"]),) if payload["location"] else ())),
+             *((("Where", payload["location"]),) if payload["location"] else ()),
+             *your_cases(payload)),
             "View the case list", link)
     if kind == "action_digest":
         return Content(

@@ -41,6 +41,8 @@ class MeetingData:
     occurrence_date: date | None = None
     case_count: int = 0
     invitees: tuple[Recipient, ...] = ()
+    # {user id: {"count", "starts_at", "ends_at"}}: when each person's own cases come up
+    blocks: dict = field(default_factory=dict)
 
     @property
     def is_series_date(self) -> bool:
@@ -224,7 +226,7 @@ def _invitations(snapshot: Snapshot, now: datetime):
                       {"meeting_id": meeting.id, "title": meeting.title,
                        "starts_at": _iso(meeting.starts_at), "ends_at": _iso(meeting.ends_at),
                        "location": meeting.location, "sequence": meeting.sequence,
-                       "link": link},
+                       "link": link, **_your_cases(meeting, person)},
                       person.user_id, meeting.team_id)
     for series in snapshot.series:
         if not series.upcoming:
@@ -253,7 +255,8 @@ def _meeting_reminders(snapshot: Snapshot, now: datetime, timing: Timing):
         for person in _people(meeting):
             yield _meeting_reminder(subject, person, meeting.team_id, meeting.title,
                                     meeting.starts_at, meeting.location, meeting.case_count,
-                                    f"/meetings/{meeting.id}", day, timing)
+                                    f"/meetings/{meeting.id}", day, timing,
+                                    _your_cases(meeting, person))
     for series in snapshot.series:
         for day in series.upcoming:
             if (series.id, day) in opened:
@@ -267,12 +270,17 @@ def _meeting_reminders(snapshot: Snapshot, now: datetime, timing: Timing):
                                         series.location, 0, "/meetings", day, timing)
 
 
+def _your_cases(meeting: MeetingData, person: Recipient) -> dict:
+    block = meeting.blocks.get(person.user_id)
+    return {"your_cases": block} if block else {}
+
+
 def _meeting_reminder(subject, person, team_id, title, starts_at, location, cases, link,
-                      day, timing) -> Due:
+                      day, timing, extra=None) -> Due:
     return Due("meeting_reminder", subject, person.email, _iso(starts_at),
                london_to_utc(day - timedelta(days=1), timing.meeting_reminder_at), starts_at,
                {"title": title, "starts_at": _iso(starts_at), "location": location,
-                "case_count": cases, "link": link},
+                "case_count": cases, "link": link, **(extra or {})},
                person.user_id, team_id)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from mdt.actions.models import Action, ActionLogEntry
 from mdt.auth.models import User
 from mdt.extensions import db
-from mdt.meetings import recurrence
+from mdt.meetings import recurrence, timing
 from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
 from mdt.patients.models import Hna, Patient, PatientTeam
 from mdt.patients.review import review_status
@@ -26,6 +26,7 @@ from mdt.reminders.planner import (
     Snapshot,
     Timing,
     VisitData,
+    _iso,
     end_of_week_of,
 )
 from mdt.teams.models import Membership, Team
@@ -71,11 +72,18 @@ def _meetings(now: datetime) -> list[MeetingData]:
             select(Case.meeting_id, func.count(Case.id))
             .where(Case.meeting_id.in_(ids), Case.status != "removed")
             .group_by(Case.meeting_id)).all())
+    blocks: dict[int, dict] = {i: {} for i in ids}
+    user_ids = {p.user_id for found in people.values() for p in found if p.user_id}
+    for (meeting_id, user_id), block in timing.blocks_for_people(
+            [m for m in rows if m.status == "scheduled"], user_ids).items():
+        blocks[meeting_id][user_id] = {"count": block.count,
+                                       "starts_at": _iso(block.starts_at),
+                                       "ends_at": _iso(block.ends_at)}
     return [MeetingData(id=m.id, team_id=m.team_id, title=m.title, starts_at=m.starts_at,
                         ends_at=m.ends_at, status=m.status, sequence=m.sequence,
                         location=m.location or "", series_id=m.series_id,
                         occurrence_date=m.occurrence_date, case_count=counts.get(m.id, 0),
-                        invitees=tuple(people[m.id])) for m in rows]
+                        invitees=tuple(people[m.id]), blocks=blocks[m.id]) for m in rows]
 
 
 def _series(today, users) -> list[SeriesData]:
