@@ -154,12 +154,14 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.meetings.views import bp as meetings_bp
     from mdt.patients import care_views  # noqa: F401  (routes on the patients blueprint)
     from mdt.patients.views import bp as patients_bp
+    from mdt.referrals.views import bp as referrals_bp
     from mdt.reminders.views import bp as reminders_bp
+    from mdt.reports.views import bp as reports_bp
     from mdt.teams.views import bp as teams_bp
     from mdt.visits.views import bp as visits_bp
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
-                      teams_bp, visits_bp, calendar_bp, reminders_bp):
+                      teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")

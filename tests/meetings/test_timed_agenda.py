@@ -208,3 +208,40 @@ def test_live_mode_shows_time_used_against_plan(app, client_request, team, meeti
     assert f"Started {format_clock(start_clock)}: 12 minutes used against 5 planned" in text
     assert page.select_one("#live-behind").get_text(strip=True) == "7 minutes behind"
     assert "10 minutes planned for the cases still to discuss" in text
+
+
+def test_recommendations_not_yet_actioned_show_on_the_next_meetings_case_row(
+        app, client_request, team, meeting):
+    from datetime import timedelta
+
+    from mdt.actions.models import Action
+    from mdt.timeutil import london_today
+
+    client_request.sign_in(team.chair)
+    with app.app_context():
+        source = db.session.get(Meeting, meeting.id)
+        earlier = Meeting(team_id=source.team_id, title="Last month",
+                          starts_at=source.starts_at - timedelta(days=28),
+                          ends_at=source.ends_at - timedelta(days=28), chair_id=team.chair.id,
+                          uid="earlier@test", status="finished")
+        db.session.add(earlier)
+        db.session.flush()
+        old = Case(meeting_id=earlier.id, patient_id=team.patients[0].id, reason="r",
+                   status="discussed")
+        db.session.add(old)
+        db.session.flush()
+        base = dict(team_id=source.team_id, patient_id=team.patients[0].id,
+                    owner_id=team.nurse.id, created_by_id=team.chair.id)
+        db.session.add_all([
+            Action(**base, case_id=old.id, description="Refer to the hospice",
+                   due_on=london_today() - timedelta(days=2)),
+            Action(**base, case_id=old.id, description="Order a commode", status="done",
+                   due_on=london_today() - timedelta(days=5)),
+            Action(**base, description="Phone the carer", due_on=london_today())])
+        db.session.commit()
+    _add(client_request, meeting, team.patients[0])
+    row = client_request.get("meetings.show", meeting_id=meeting.id).select_one("li.case-row")
+    pending = row.select_one(".app-not-actioned").get_text(" ", strip=True)
+    assert "Recommendations not yet actioned: Refer to the hospice" in pending
+    assert "Overdue" in pending and "Order a commode" not in row.get_text()
+    assert "Phone the carer" in row.select_one(".app-open-actions").get_text()

@@ -1,0 +1,1 @@
+"""Team figures: follow-through of actions and attendance over time (issue 13)."""

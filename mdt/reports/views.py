@@ -1,0 +1,33 @@
+"""The team figures page: follow-through of actions and attendance over time."""
+
+from flask import Blueprint, abort, render_template
+
+from mdt.audit import service as audit
+from mdt.auth.scope import current_actor, current_teams, team_member_required
+from mdt.extensions import db
+from mdt.reports import charts, queries
+from mdt.timeutil import london_today
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.get("/teams/<int:team_id>/figures")
+@team_member_required
+def figures(team_id: int):
+    """Any member of the team; another team's figures do not exist for this user."""
+    actor = current_actor()
+    if team_id not in actor.team_ids:
+        abort(404)
+    team = next(t for t in current_teams() if t.id == team_id)
+    today = london_today()
+    months = queries.follow_through_by_month(team_id, today)
+    meetings = queries.follow_through_by_meeting(team_id, today)
+    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                 action="view", record_type="team_figures", record_id=team_id)
+    db.session.commit()
+    return render_template(
+        "reports/figures.html", team=team, today=today, months=months, meetings=meetings,
+        total=queries.team_follow_through(team_id, today),
+        attendance=queries.attendance(team_id, today), is_team_chair=actor.is_chair(team_id),
+        month_chart=charts.follow_through_by_month_chart(months),
+        meeting_chart=charts.follow_through_by_meeting_chart(meetings))
