@@ -17,8 +17,9 @@ from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCas
 from mdt.meetings.models import Case, Meeting
 from mdt.patients.listing import ListFilters, list_patients
 from mdt.patients.nhs_number import display as nhs_display
+from mdt.reports.queries import meeting_follow_through
 from mdt.teams.models import Team
-from mdt.teams.service import team_members
+from mdt.teams.service import team_members, team_names
 from mdt.timeutil import london_today, to_london
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -68,7 +69,8 @@ def index():
     today = london_today()
     return render_template("meetings/index.html", upcoming=queries.upcoming(actor, today),
                            past=queries.past(actor, today), describe=recurrence.describe,
-                           can_schedule=any(actor.is_chair(t) for t in actor.team_ids))
+                           can_schedule=any(actor.is_chair(t) for t in actor.team_ids),
+                           team_ids=actor.team_ids, team_names=team_names(actor.team_ids))
 
 
 def _details(form) -> meetings.MeetingDetails:
@@ -348,7 +350,8 @@ def minutes(meeting_id: int):
     return render_template("meetings/minutes.html", meeting=meeting, rows=rows,
                            invitees=queries.invitees(meeting.id),
                            actions=meeting_actions(meeting.id),
-                           handovers=queries.meeting_handovers(meeting.id))
+                           handovers=queries.meeting_handovers(meeting.id),
+                           follow_through=meeting_follow_through(meeting.id))
 
 
 @bp.get("/<int:meeting_id>/actions.csv")

@@ -58,6 +58,11 @@ def team_members(team_ids) -> list[tuple[int, User]]:
     return [(team_id, user) for team_id, user in rows]
 
 
+def team_names(team_ids) -> dict[int, str]:
+    return dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(list(team_ids))))
+                .all()) if team_ids else {}
+
+
 def is_member(team_id: int, user_id: int | None) -> bool:
     return user_id is not None and db.session.scalar(
         select(Membership.id).where(Membership.team_id == team_id,
