@@ -13,7 +13,8 @@ from mdt.patients.models import Patient, PatientTeam
 from mdt.teams.models import Team
 from mdt.timeutil import LONDON
 
-GROUPINGS = {"practice": "GP practice", "presenter": "Presenter"}
+GROUPINGS = {"practice": "GP practice", "presenter": "Presenter"}  # column headings
+GROUPING_WORDS = {"practice": "GP practice", "presenter": "presenter"}  # within a sentence
 ROLES = ("GP", "key worker", "presenter")
 
 

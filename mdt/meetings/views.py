@@ -156,6 +156,7 @@ def _page_context(actor, meeting, case_form=None):
             "is_chair": actor.is_chair(meeting.team_id) or meeting.chair_id == actor.user_id,
             "today": london_today(), "errors": error_list(case_form),
             "plan": timetable, "team": team, "blocks_by": by, "groupings": timing.GROUPINGS,
+            "grouping_words": timing.GROUPING_WORDS,
             "blocks": agenda.blocks(timing.items(rows, by), timetable),
             "your_cases": yours,
             "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours})}
@@ -270,7 +271,7 @@ def group_cases(meeting_id: int):
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
     else:
-        flash(f"Cases grouped by {timing.GROUPINGS[by].lower()}")
+        flash(f"Cases grouped by {timing.GROUPING_WORDS[by]}")
     if htmx:
         return render_template("meetings/_case_list.html", **_page_context(actor, meeting))
     return redirect(url_for("meetings.show", meeting_id=meeting.id, blocks=by) + "#case-list",
