@@ -19,9 +19,8 @@ from tests.browser.test_scenarios import (  # noqa: F401  (shared fixtures)
 QUESTION = "Should we start a syringe driver now, or wait for the hospice review?"
 
 
-def test_nurse_refers_chair_accepts_gp_sees_block_chair_runs_it(new_context, capture, team,
-                                                               make_user, make_patient, app,
-                                                               today):
+def test_nurse_refers_chair_accepts_gp_sees_block_chair_runs_it(
+        new_context, capture, team, make_user, make_patient, app, today):  # noqa: F811
     s = "6-referral"
     gp = make_user(name="Dr Alys Hughes", team="Riverside", profession="gp",
                    organisation="Riverside Medical Practice")
