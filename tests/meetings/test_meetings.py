@@ -304,3 +304,16 @@ def test_meeting_pages_queries_are_the_same_at_5_and_60_cases(app, client_reques
         page = client_request.get(endpoint, meeting_id=meeting.id)
     assert len(page.select("li.case-row") or page.select("#live-nav-list li")) == 60
     assert len(five) == len(sixty)
+
+
+def test_the_video_link_is_a_real_link_and_hostile_text_stays_text(app, client_request, team,
+                                                                     meeting):
+    hostile = 'https://teams.example/join?a=1&b="><script>alert(1)</script>'
+    with app.app_context():
+        found = db.session.get(Meeting, meeting.id)
+        found.video_url = hostile
+        db.session.commit()
+    page = client_request.sign_in(team.chair).get("meetings.show", meeting_id=meeting.id)
+    link = page.find("a", string="Join the video call")
+    assert link["href"] == hostile
+    assert page.select("main script") == []
