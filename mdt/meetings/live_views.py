@@ -18,6 +18,7 @@ from mdt.patients.forms import KeyWorkerForm
 from mdt.patients.handover import assign_key_worker
 from mdt.patients.service import PatientError
 from mdt.referrals.queries import referrals_for_cases
+from mdt.reports.queries import attendance as attendance_figures
 from mdt.teams.models import Team
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today, utcnow
@@ -53,7 +54,11 @@ def _live(actor, meeting, case_id=None, status=200, **forms):
                    following=rows[index + 1] if current and index + 1 < len(rows) else None,
                    invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
                    today=london_today(), errors=errors, oob=bool(htmx), plan=timetable,
-                   clock=clock, referral=referrals_for_cases([current.case.id]).get(
+                   clock=clock, often_absent={
+                       member.user_id for member in attendance_figures(meeting.team_id,
+                                                                       london_today())
+                       if member.often_absent},
+                   referral=referrals_for_cases([current.case.id]).get(
                        current.case.id) if current else None, **forms)
     template = "meetings/_live_case.html" if htmx else "meetings/live.html"
     return render_template(template, **context), status

@@ -240,19 +240,34 @@ def carry_forward(meeting: Meeting, target: Meeting) -> int:
     already = set(db.session.scalars(select(Case.patient_id).where(Case.meeting_id == target.id)))
     position = db.session.scalar(select(func.coalesce(func.max(Case.position), 0)).where(
         Case.meeting_id == target.id))
-    moved = 0
+    moved = []
     for case in cases:
         if case.status == "listed":
             case.status = "carried_forward"
         if case.patient_id in already:
             continue
         position += 1
-        db.session.add(Case(meeting_id=target.id, patient_id=case.patient_id, position=position,
-                            reason=case.reason, urgency=case.urgency,
-                            presenter_id=case.presenter_id, referred_by=case.referred_by,
-                            minutes=case.minutes, carried_from_id=case.id))
-        moved += 1
-    return moved
+        moved.append((case.id, Case(
+            meeting_id=target.id, patient_id=case.patient_id, position=position,
+            reason=case.reason, urgency=case.urgency, presenter_id=case.presenter_id,
+            referred_by=case.referred_by, minutes=case.minutes, carried_from_id=case.id)))
+    db.session.add_all(new for _, new in moved)
+    db.session.flush()
+    _follow_referrals(moved, target)
+    return len(moved)
+
+
+def _follow_referrals(moved, target: Meeting) -> None:
+    """An accepted referral goes with its case, so the next meeting shows its text and the
+    referrer sees where it is now."""
+    from mdt.referrals.models import Referral
+
+    new_by_old = {old_id: new.id for old_id, new in moved}
+    if not new_by_old:
+        return
+    for referral in db.session.scalars(select(Referral).where(
+            Referral.case_id.in_(list(new_by_old)), Referral.status == "accepted")):
+        referral.case_id, referral.meeting_id = new_by_old[referral.case_id], target.id
 
 
 def finish_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]:

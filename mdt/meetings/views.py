@@ -17,6 +17,7 @@ from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCas
 from mdt.meetings.models import Case, Meeting
 from mdt.patients.listing import ListFilters, list_patients
 from mdt.patients.nhs_number import display as nhs_display
+from mdt.referrals.queries import referrals_for_cases
 from mdt.reports.queries import meeting_follow_through
 from mdt.teams.models import Team
 from mdt.teams.service import team_members, team_names
@@ -157,6 +158,7 @@ def _page_context(actor, meeting, case_form=None):
             "today": london_today(), "errors": error_list(case_form),
             "plan": timetable, "team": team, "blocks_by": by, "groupings": timing.GROUPINGS,
             "grouping_words": timing.GROUPING_WORDS,
+            "referrals": referrals_for_cases([row.case.id for row in rows]),
             "blocks": agenda.blocks(timing.items(rows, by), timetable),
             "your_cases": yours,
             "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours})}

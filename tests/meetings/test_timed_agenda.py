@@ -245,3 +245,58 @@ def test_recommendations_not_yet_actioned_show_on_the_next_meetings_case_row(
     assert "Recommendations not yet actioned: Refer to the hospice" in pending
     assert "Overdue" in pending and "Order a commode" not in row.get_text()
     assert "Phone the carer" in row.select_one(".app-open-actions").get_text()
+
+
+def test_live_attendance_flags_someone_absent_from_their_last_three_meetings(
+        app, client_request, team, meeting):
+    from datetime import timedelta
+
+    from mdt.meetings.models import Invitee
+
+    with app.app_context():
+        source = db.session.get(Meeting, meeting.id)
+        for weeks in (4, 8, 12):
+            past = Meeting(team_id=source.team_id, title="Past", status="finished",
+                           starts_at=source.starts_at - timedelta(weeks=weeks + 2),
+                           ends_at=source.ends_at - timedelta(weeks=weeks + 2),
+                           chair_id=team.chair.id, uid=f"past-{weeks}@test")
+            db.session.add(past)
+            db.session.flush()
+            db.session.add_all([
+                Invitee(meeting_id=past.id, user_id=team.nurse.id, email=team.nurse.email,
+                        name="Priya Patel", attendance="absent" if weeks > 4 else "apologies"),
+                Invitee(meeting_id=past.id, user_id=team.chair.id, email=team.chair.email,
+                        name="Grace Okafor", attendance="present")])
+        db.session.commit()
+    client_request.sign_in(team.chair)
+    client_request.post("meetings.start", meeting_id=meeting.id)
+    page = client_request.get("meetings.live", meeting_id=meeting.id)
+    flagged = [tag.find_parent("label").get_text(" ", strip=True)
+               for tag in page.select("#attendance .app-often-absent")]
+    assert flagged == ["Priya Patel Often absent"]
+
+
+def test_a_referral_travels_with_its_case_when_carried_forward(app, client_request, team,
+                                                               meeting):
+    from mdt.referrals.models import Referral
+
+    client_request.sign_in(team.chair)
+    _add(client_request, meeting, team.patients[0])
+    case = _cases(app, meeting)[0]
+    with app.app_context():
+        team_id = db.session.get(Meeting, meeting.id).team_id
+        db.session.add(Referral(team_id=team_id, patient_id=team.patients[0].id,
+                                referrer_id=team.nurse.id, question="Which hospice?",
+                                background="Lives alone; daughter abroad.", status="accepted",
+                                case_id=case.id, meeting_id=meeting.id))
+        db.session.commit()
+    row = client_request.get("meetings.show", meeting_id=meeting.id).select_one("li.case-row")
+    assert "Lives alone; daughter abroad." in row.select_one(".app-referral-details").get_text()
+    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.finish", meeting_id=meeting.id, _data={"confirm": "yes"})
+    with app.app_context():
+        moved = db.session.scalar(select(Case).where(Case.carried_from_id == case.id))
+        referral = db.session.scalar(select(Referral))
+        assert (referral.case_id, referral.meeting_id) == (moved.id, moved.meeting_id)
+    live = client_request.get("meetings.show", meeting_id=moved.meeting_id)
+    assert "Which hospice?" in live.select_one(".app-referral-details").get_text()
