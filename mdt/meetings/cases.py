@@ -10,6 +10,7 @@ from mdt.extensions import db
 from mdt.meetings.agenda import MAX_MINUTES, grouped_order
 from mdt.meetings.models import URGENCIES, Case, Meeting
 from mdt.meetings.service import MeetingError
+from mdt.meetings.timing import items
 from mdt.patients.models import Patient, PatientTeam
 from mdt.teams.models import Team
 from mdt.teams.service import is_member
@@ -62,17 +63,18 @@ def add_case(actor: Actor, meeting: Meeting, *, patient_id: int | None, reason: 
         raise MeetingError(errors)
     position = db.session.scalar(select(func.coalesce(func.max(Case.position), 0)).where(
         Case.meeting_id == meeting.id)) + 1
+    minutes = db.session.get(Team, meeting.team_id).minutes_for(urgency)
     if existing:  # put back a removed case, history kept
         case = existing
         case.status, case.removed_reason, case.position = "listed", "", position
         case.reason, case.urgency, case.presenter_id = reason, urgency, presenter_id
         case.referred_by = (referred_by or "").strip()
-        case.minutes = db.session.get(Team, meeting.team_id).minutes_for(urgency)
+        case.minutes = minutes
     else:
         case = Case(meeting_id=meeting.id, patient_id=patient_id, position=position,
                     reason=reason, urgency=urgency, presenter_id=presenter_id,
                     referred_by=(referred_by or "").strip(),
-                    minutes=db.session.get(Team, meeting.team_id).minutes_for(urgency))
+                    minutes=minutes)
         db.session.add(case)
     try:
         db.session.flush()
@@ -196,8 +198,6 @@ def set_timing(actor: Actor, meeting: Meeting, case: Case, *, minutes: int | Non
 def group_cases(actor: Actor, meeting: Meeting, rows, by: str) -> None:
     """Reorders the list so each GP practice's (or presenter's) cases come together, and
     each attendee can come for their block."""
-    from mdt.meetings.timing import items
-
     _editable(meeting)
     cases = {row.case.id: row.case for row in rows}
     _renumber([cases[i] for i in grouped_order(items(rows, by))])

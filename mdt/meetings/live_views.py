@@ -8,8 +8,8 @@ from mdt.actions.forms import ActionForm
 from mdt.auth.scope import team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.meetings import agenda, queries, timing
 from mdt.meetings import cases as case_service
+from mdt.meetings import queries, timing
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import DiscussionForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
@@ -18,10 +18,10 @@ from mdt.patients.forms import KeyWorkerForm
 from mdt.patients.handover import assign_key_worker
 from mdt.patients.service import PatientError
 from mdt.referrals.queries import referrals_for_cases
-from mdt.reports.queries import attendance as attendance_figures
+from mdt.reports.queries import often_absent
 from mdt.teams.models import Team
-from mdt.teams.service import team_members
-from mdt.timeutil import london_today, utcnow
+from mdt.teams.service import member_choices
+from mdt.timeutil import london_today, to_london, utcnow
 
 
 def _live(actor, meeting, case_id=None, status=200, **forms):
@@ -30,8 +30,7 @@ def _live(actor, meeting, case_id=None, status=200, **forms):
     current = next((r for r in rows if r.case.id == case_id), None) or next(
         (r for r in rows if r.case.status == "listed"), rows[0] if rows else None)
     index = rows.index(current) if current else 0
-    members = [(u.id, f"{u.name} ({u.profession_label})") for _, u in
-               team_members([meeting.team_id])]
+    members = member_choices(meeting.team_id)
     if current:
         forms.setdefault("discussion_form", DiscussionForm(data={
             "notes": current.case.notes, "outcome": current.case.outcome,
@@ -46,18 +45,14 @@ def _live(actor, meeting, case_id=None, status=200, **forms):
     forms.setdefault("walk_in_form", WalkInForm())
     team = db.session.get(Team, meeting.team_id)
     timetable = timing.meeting_plan(meeting, rows, team)
-    clock = agenda.progress(timing.items(rows), meeting.started_at or meeting.starts_at,
-                            utcnow()) if meeting.status == "in_progress" else None
+    clock = timing.meeting_progress(meeting, rows, utcnow())
     errors = [item for form in forms.values() for item in error_list(form)]
     context = dict(meeting=meeting, rows=rows, current=current, index=index,
                    previous=rows[index - 1] if current and index > 0 else None,
                    following=rows[index + 1] if current and index + 1 < len(rows) else None,
                    invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
                    today=london_today(), errors=errors, oob=bool(htmx), plan=timetable,
-                   clock=clock, often_absent={
-                       member.user_id for member in attendance_figures(meeting.team_id,
-                                                                       london_today())
-                       if member.often_absent},
+                   clock=clock, often_absent=often_absent(meeting.team_id, london_today()),
                    referral=referrals_for_cases([current.case.id]).get(
                        current.case.id) if current else None, **forms)
     template = "meetings/_live_case.html" if htmx else "meetings/live.html"
@@ -193,7 +188,6 @@ def finish(meeting_id: int):
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
     if target:
-        from mdt.timeutil import to_london
         flash(f"Meeting finished. {moved} {'case' if moved == 1 else 'cases'} carried "
               f"forward to {to_london(target.starts_at):%d %b %Y}")
     return redirect(url_for("meetings.minutes", meeting_id=meeting.id), code=303)

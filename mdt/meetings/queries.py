@@ -70,6 +70,15 @@ class CaseRow:
     info: object  # patients.listing.PatientRow: key worker, stage, review
     open_actions: list
 
+    @property
+    def not_actioned(self) -> list:
+        """Open actions agreed at an earlier meeting: recommendations not yet carried out."""
+        return [a for a in self.open_actions if a.action.case_id not in (None, self.case.id)]
+
+    @property
+    def other_actions(self) -> list:
+        return [a for a in self.open_actions if a.action.case_id in (None, self.case.id)]
+
 
 def case_rows(meeting: Meeting, include_removed: bool = False) -> list[CaseRow]:
     """Every case with its patient, presenter, key worker, stage, review flag and open

@@ -54,6 +54,13 @@ def meeting_plan(meeting: Meeting, rows, team: Team, by: str = "practice") -> ag
                        case_limit=team.case_limit, minutes_limit=team.minutes_limit, tz=LONDON)
 
 
+def meeting_progress(meeting: Meeting, rows, now) -> agenda.Progress | None:
+    """Time used against plan while the meeting runs (from when live mode began)."""
+    if meeting.status != "in_progress":
+        return None
+    return agenda.progress(items(rows), meeting.started_at or meeting.starts_at, now)
+
+
 @dataclass
 class YourCase:
     row: object  # queries.CaseRow

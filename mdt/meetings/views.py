@@ -15,12 +15,11 @@ from mdt.meetings import cases as case_service
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCaseForm, parse_clock
 from mdt.meetings.models import Case, Meeting
-from mdt.patients.listing import ListFilters, list_patients
-from mdt.patients.nhs_number import display as nhs_display
+from mdt.patients.listing import patient_choices
 from mdt.referrals.queries import referrals_for_cases
 from mdt.reports.queries import meeting_follow_through
 from mdt.teams.models import Team
-from mdt.teams.service import team_members, team_names
+from mdt.teams.service import member_choices, team_names
 from mdt.timeutil import london_today, to_london
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -55,12 +54,6 @@ def case_or_404(meeting: Meeting, case_id: int) -> Case:
     if case is None or case.meeting_id != meeting.id:
         abort(404)
     return case
-
-
-def _member_choices(team_id, blank=None):
-    choices = [("", blank)] if blank else []
-    return choices + [(u.id, f"{u.name} ({u.profession_label})")
-                      for _, u in team_members([team_id])]
 
 
 @bp.get("")
@@ -101,7 +94,7 @@ def new():
     if team_id is None or not actor.is_chair(team_id):
         abort(403)
     form = MeetingForm()
-    form.chair_id.choices = _member_choices(team_id)
+    form.chair_id.choices = member_choices(team_id)
     if form.validate_on_submit():
         try:
             rule = _rule(form)
@@ -145,13 +138,10 @@ def _page_context(actor, meeting, case_form=None):
     timetable = timing.meeting_plan(meeting, rows, team, by)
     yours = timing.your_cases(current_user, rows, timetable)
     case_form = case_form or CaseForm()
-    patients = list_patients(actor, ListFilters()) if meeting.status == "scheduled" else []
-    listed = {row.patient.id for row in rows}
-    case_form.patient_id.choices = [("", "Choose a patient")] + [
-        (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
-                         f"({nhs_display(row.patient.nhs_number)})")
-        for row in patients if row.team_id == meeting.team_id and row.patient.id not in listed]
-    case_form.presenter_id.choices = _member_choices(meeting.team_id, "Not decided yet")
+    case_form.patient_id.choices = patient_choices(
+        actor, meeting.team_id, exclude={row.patient.id for row in rows}) \
+        if meeting.status == "scheduled" else [("", "Choose a patient")]
+    case_form.presenter_id.choices = member_choices(meeting.team_id, "Not decided yet")
     return {"meeting": meeting, "rows": rows, "case_form": case_form,
             "remove_form": RemoveCaseForm(), "invitees": queries.invitees(meeting.id),
             "is_chair": actor.is_chair(meeting.team_id) or meeting.chair_id == actor.user_id,
@@ -302,7 +292,7 @@ def remove_case(meeting_id: int, case_id: int):
 def edit(meeting_id: int):
     actor, meeting = chaired_meeting(meeting_id)
     form = EditMeetingForm()
-    form.chair_id.choices = _member_choices(meeting.team_id)
+    form.chair_id.choices = member_choices(meeting.team_id)
     if form.validate_on_submit():
         if int_or_none(form.version.data) != meeting.version:
             form.form_errors.append("Someone else changed this meeting meanwhile: check it, "

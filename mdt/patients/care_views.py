@@ -12,7 +12,7 @@ from mdt.patients.handover import assign_key_worker
 from mdt.patients.key_info_service import SectionConflict, load_sections, save_section
 from mdt.patients.overview import load_overview, team_links
 from mdt.patients.views import bp
-from mdt.teams.service import team_members
+from mdt.teams.service import member_choices, team_members
 from mdt.timeutil import london_today
 
 
@@ -126,9 +126,7 @@ def new_hna(patient_id: int):
     patient = _patient_or_404(actor, patient_id)
     link = team_links(actor, patient_id)[0]
     form = HnaForm()
-    form.assessed_by_id.choices = [("", "Choose a person")] + [
-        (user.id, f"{user.name} ({user.profession_label})")
-        for _, user in team_members([link.team_id])]
+    form.assessed_by_id.choices = member_choices(link.team_id, "Choose a person")
     if form.validate_on_submit():
         try:
             hna_service.record_hna(actor, patient, assessed_on=form.assessed_on.data,

@@ -131,3 +131,15 @@ def list_patients(actor: Actor, filters: ListFilters = ListFilters()) -> list[Pa
                  else None, action="view", record_type="patient_list", changes=changes)
     db.session.commit()
     return rows
+
+
+def patient_choices(actor: Actor, team_id: int, exclude=()) -> list[tuple]:
+    """(id, "Family, Given (NHS number)") of the team's patients for a select: the NHS number
+    beside the name, so the right patient is chosen."""
+    from mdt.patients.nhs_number import display
+
+    return [("", "Choose a patient")] + [
+        (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
+                         f"({display(row.patient.nhs_number)})")
+        for row in list_patients(actor, ListFilters())
+        if row.team_id == team_id and row.patient.id not in exclude]

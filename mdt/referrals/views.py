@@ -8,13 +8,12 @@ from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings.models import URGENCIES
-from mdt.patients.listing import ListFilters, list_patients
-from mdt.patients.nhs_number import display as nhs_display
+from mdt.patients.listing import patient_choices
 from mdt.referrals import queries
 from mdt.referrals import service as referrals
 from mdt.referrals.forms import AcceptForm, DeclineForm, MoreInfoForm, ReferralForm, WithdrawForm
 from mdt.referrals.models import Referral
-from mdt.teams.service import team_members
+from mdt.teams.service import member_choices
 from mdt.timeutil import format_date, london_today
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -25,11 +24,6 @@ def _referral_or_404(actor: Actor, referral_id: int) -> Referral:
     if referral is None:
         abort(404)
     return referral
-
-
-def _member_choices(team_id, blank):
-    return [("", blank)] + [(u.id, f"{u.name} ({u.profession_label})")
-                            for _, u in team_members([team_id])]
 
 
 def _date_choices(actor, team_id, keep=None):
@@ -45,14 +39,10 @@ def _date_choices(actor, team_id, keep=None):
     return choices
 
 
-def _prepare_form(actor, form, team_id, *, patient_choices=True, keep_date=None):
-    if patient_choices:
-        rows = list_patients(actor, ListFilters())
-        form.patient_id.choices = [("", "Choose a patient")] + [
-            (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
-                             f"({nhs_display(row.patient.nhs_number)})")
-            for row in rows if row.team_id == team_id]
-    form.presenter_id.choices = _member_choices(team_id, "Not decided yet")
+def _prepare_form(actor, form, team_id, *, with_patients=True, keep_date=None):
+    if with_patients:
+        form.patient_id.choices = patient_choices(actor, team_id)
+    form.presenter_id.choices = member_choices(team_id, "Not decided yet")
     form.preferred_date.choices = _date_choices(actor, team_id, keep_date)
 
 
@@ -196,7 +186,7 @@ def edit(referral_id: int):
         abort(403)
     row = queries.referral_row(actor, referral_id)
     form = ReferralForm(obj=None if request.method == "POST" else referral)
-    _prepare_form(actor, form, referral.team_id, patient_choices=False,
+    _prepare_form(actor, form, referral.team_id, with_patients=False,
                   keep_date=referral.preferred_date)
     if request.method == "GET":
         form.version.data = referral.version

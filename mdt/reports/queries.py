@@ -247,3 +247,8 @@ def attendance(team_id: int, today: date) -> list[MemberAttendance]:
         user_id=r.id, name=r.name, role=r.role, last_6_months=window(r, "m6"),
         last_12_months=window(r, "m12"),
         often_absent=bool(r.often_absent)) for r in rows]
+
+
+def often_absent(team_id: int, today: date) -> set[int]:
+    """User ids of the members flagged "often absent" (for live mode's attendance list)."""
+    return {member.user_id for member in attendance(team_id, today) if member.often_absent}

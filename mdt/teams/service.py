@@ -58,6 +58,12 @@ def team_members(team_ids) -> list[tuple[int, User]]:
     return [(team_id, user) for team_id, user in rows]
 
 
+def member_choices(team_id: int, blank: str | None = None) -> list[tuple]:
+    """(id, "Name (profession)") of the team's members for a select, after a blank choice."""
+    return ([("", blank)] if blank else []) + [
+        (user.id, f"{user.name} ({user.profession_label})") for _, user in team_members([team_id])]
+
+
 def team_names(team_ids) -> dict[int, str]:
     return dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(list(team_ids))))
                 .all()) if team_ids else {}

@@ -10,9 +10,8 @@ from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings.forms import parse_clock
-from mdt.patients.listing import ListFilters, list_patients
-from mdt.patients.nhs_number import display as nhs_display
-from mdt.teams.service import team_members
+from mdt.patients.listing import patient_choices
+from mdt.teams.service import member_choices
 from mdt.timeutil import london_today
 from mdt.visits import queries, service
 from mdt.visits.forms import CancelVisitForm, TaskTypeForm, VisitForm
@@ -68,12 +67,8 @@ def board():
 def _visit_form(actor, team_id, form):
     service.ensure_task_catalogue(team_id)
     db.session.commit()
-    form.patient_id.choices = [("", "Choose a patient")] + [
-        (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
-                         f"({nhs_display(row.patient.nhs_number)})")
-        for row in list_patients(actor, ListFilters()) if row.team_id == team_id]
-    form.professional_id.choices = [("", "Choose a professional")] + [
-        (u.id, f"{u.name} ({u.profession_label})") for _, u in team_members([team_id])]
+    form.patient_id.choices = patient_choices(actor, team_id)
+    form.professional_id.choices = member_choices(team_id, "Choose a professional")
     form.task_type_ids.choices = [(t.id, f"{t.name} ({SKILLS.get(t.skill, t.skill)}, "
                                          f"{t.minutes} min)")
                                   for t in service.task_types(team_id)]

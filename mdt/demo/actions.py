@@ -1,0 +1,52 @@
+"""Demo actions, each with its action log: open ones overdue, due this week and later."""
+
+from datetime import datetime, time, timedelta
+
+from mdt.actions.models import Action, ActionLogEntry
+from mdt.extensions import db
+from mdt.timeutil import LONDON
+
+
+def add_action(team, by_email, *, patient_id, owner, text, raised, due_on, done_at=None,
+               cancel=False, case_id=None) -> Action:
+    """An action the chair raised at `raised`: done at `done_at`, cancelled nine days on, or
+    still open; with the log entries those changes make."""
+    action = Action(team_id=team.id, patient_id=patient_id, case_id=case_id, description=text,
+                    owner_id=by_email[owner].id, due_on=due_on,
+                    created_by_id=by_email["chair"].id, created_at=raised,
+                    status="cancelled" if cancel else "done" if done_at else "open",
+                    completed_at=done_at, completed_on=done_at.date() if done_at else None,
+                    cancel_reason="The family declined for now" if cancel else "")
+    db.session.add(action)
+    db.session.flush()
+    log = [(raised, by_email["chair"].id, "created", "", text)]
+    if done_at:
+        log.append((done_at, by_email[owner].id, "completed", "open", "done"))
+    if cancel:
+        log.append((raised + timedelta(days=9), by_email[owner].id, "cancelled", "open",
+                    "cancelled"))
+    for at, user_id, kind, old, new in log:
+        db.session.add(ActionLogEntry(action_id=action.id, team_id=team.id, at=at,
+                                      user_id=user_id, kind=kind, old_value=old,
+                                      new_value=new))
+    return action
+
+
+def add_actions(team, patients, by_email, today):
+    """Open actions overdue, due this week and later, and a done one."""
+    plan = [  # patient index, owner, description, due in days, raised days ago, done
+        (0, "navigator.lee", "Ask the hospice about day therapy", -3, 20, False),
+        (0, "dn.patel", "Order a pressure-relieving mattress", 2, 10, False),
+        (1, "gp.hughes", "Review pain medication after stage change", -1, 14, False),
+        (2, "sw.brown", "Start a care package assessment", 5, 7, False),
+        (3, "navigator.lee", "Book a Holistic Needs Assessment", 12, 3, False),
+        (5, "hospice.ali", "Discuss preferred place of death with family", 1, 5, False),
+        (6, "navigator.lee", "Refer carer to Live Well carers' group", 20, 2, False),
+        (7, "cns.evans", "Check blue badge application", -6, 30, False),
+        (9, "navigator.lee", "Apply for attendance allowance (SR1)", 4, 12, True),
+    ]
+    for index, owner, text, due_in, raised_ago, done in plan:
+        raised = datetime.combine(today - timedelta(days=raised_ago), time(10), LONDON)
+        add_action(team, by_email, patient_id=patients[index].id, owner=owner, text=text,
+                   raised=raised, due_on=today + timedelta(days=due_in),
+                   done_at=raised + timedelta(days=2) if done else None)
