@@ -246,6 +246,9 @@ def case_timing(meeting_id: int, case_id: int):
     except meetings.MeetingError as exc:
         context = _page_context(actor, meeting)
         context["errors"] = [{"text": m, "href": f"#{k}"} for k, m in exc.errors.items()]
+        context["typed"] = {"case_id": case.id, "errors": exc.errors,  # shown again as typed
+                            "minutes": request.form.get("minutes", "")[:20],
+                            "break_after": request.form.get("break_after", "")[:20]}
         template = "meetings/_case_list.html" if htmx else "meetings/show.html"
         return render_template(template, **context), 400
     return _after_case_change(actor, meeting)

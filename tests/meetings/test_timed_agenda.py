@@ -300,3 +300,24 @@ def test_a_referral_travels_with_its_case_when_carried_forward(app, client_reque
         assert (referral.case_id, referral.meeting_id) == (moved.id, moved.meeting_id)
     live = client_request.get("meetings.show", meeting_id=moved.meeting_id)
     assert "Which hospice?" in live.select_one(".app-referral-details").get_text()
+
+
+def test_a_refused_time_keeps_what_the_chair_typed_beside_its_error(app, client_request, team,
+                                                                   meeting):
+    client_request.sign_in(team.chair)
+    _add(client_request, meeting, team.patients[0])
+    case = _cases(app, meeting)[0]
+    page = client_request.post("meetings.case_timing", meeting_id=meeting.id, case_id=case.id,
+                               _data={"minutes": "ninety", "break_after": "5"},
+                               _expected_status=400)
+    assert page.select_one(f"#minutes-{case.id}")["value"] == "ninety"
+    assert page.select_one(f"#break-{case.id}")["value"] == "5"
+    assert "from 1 to 120" in page.select_one(f"#minutes-{case.id}-error").get_text()
+    assert page.select_one(f"#minutes-{case.id}").find_parent("details").has_attr("open")
+    assert _cases(app, meeting)[0].minutes == 5
+
+
+def test_grouping_another_teams_meeting_is_404(client_request, team, meeting):
+    client_request.sign_in(team.outsider)
+    client_request.post("meetings.group_cases", meeting_id=meeting.id,
+                        _data={"by": "practice"}, _expected_status=404)
