@@ -25,6 +25,7 @@ MATRIX = {
     "actions.index": TEAM_PAGE, "actions.new": TEAM_PAGE, "actions.show": RECORD,
     "actions.board": CHAIR_PAGE, "actions.log_page": TEAM_PAGE, "actions.log_csv": TEAM_PAGE,
     "audit.index": (LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    "audit.events_csv": (LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     "auth.change_password": SIGNED_IN, "auth.sign_in": (OK, 302, 302, 302, 302),
     "calendar.invite": RECORD, "calendar.settings": SIGNED_IN,
     "calendar.personal_feed": (MISSING,) * 5, "calendar.team_feed": (MISSING,) * 5,

@@ -1,47 +1,13 @@
-"""CSV that opens cleanly in Excel and cannot carry a formula: pure functions, streamed."""
+"""The action log and meeting actions as CSV rows, and the export link's filters."""
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
-
+from mdt.csvfile import BOM, safe_cell, stream  # noqa: F401 - the exports' CSV writer
 from mdt.timeutil import to_london
-
-BOM = "\ufeff"
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Documented columns (README "Exports"); order and names are part of the stable interface.
 LOG_COLUMNS = ("at", "action_id", "change", "old_value", "new_value", "changed_by",
                "description", "owner", "status", "due_on", "nhs_number", "patient")
 ACTION_COLUMNS = ("action_id", "description", "owner", "due_on", "priority", "status",
                   "nhs_number", "patient", "created_by", "created_at", "completed_at")
-
-
-def safe_cell(value) -> str:
-    """A cell that a spreadsheet shows as text: a leading = + - @ tab or CR gets a ' first."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS_START) else text
-
-
-def stream(columns: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """UTF-8 text with a BOM (Excel reads it as UTF-8), one header row, CRLF line ends;
-    yields every 500 rows so memory stays flat for any number of rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    chunk = BOM
-    for count, row in enumerate(rows, 1):
-        writer.writerow([safe_cell(cell) for cell in row])
-        if count % 500 == 0:
-            yield chunk + _take(buffer)
-            chunk = ""
-    yield chunk + _take(buffer)
-
-
-def _take(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate(0)
-    return text
 
 
 def log_row(row) -> tuple:

@@ -21,5 +21,9 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(20))
     record_type: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
+    # The patient the event concerns, whatever the record (a case, an action, a visit...):
+    # what "who looked at Mrs X's record?" is answered by. No foreign key: the trail
+    # outlives any row it names.
+    patient_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
     outcome: Mapped[str] = mapped_column(String(20), default="ok")  # ok / refused
     changes: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,17 +1,35 @@
 """Audit events: written in the same transaction as the change they describe."""
 
-from sqlalchemy import select
-
 from mdt.audit.models import AuditEvent
-from mdt.auth.models import User
 from mdt.extensions import db
+
+# Records whose id is the patient's own id.
+PATIENT_RECORDS = frozenset({"patient", "key_information", "key_worker", "hna",
+                             "pathway_stage", "lifecycle"})
+
+
+def patient_of(record_type, record_id, changes) -> int | None:
+    """The patient an event concerns: the record itself, or the patient_id in its details."""
+    if record_type in PATIENT_RECORDS and isinstance(record_id, int):
+        return record_id
+    value = changes.get("patient_id") if isinstance(changes, dict) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 12:
+        return int(value)
+    return None
 
 
 def record(*, user_id, role, team_id, action, record_type, record_id=None,
-           outcome="ok", changes=None) -> AuditEvent:
+           outcome="ok", changes=None, patient_id=None) -> AuditEvent:
+    changes = changes or {}
+    if patient_id is None:
+        patient_id = patient_of(record_type, record_id, changes)
     event = AuditEvent(user_id=user_id, role=role, team_id=team_id, action=action,
                        record_type=record_type, record_id=record_id, outcome=outcome,
-                       changes=changes or {})
+                       changes=changes, patient_id=patient_id)
     db.session.add(event)
     return event
 
@@ -37,10 +55,3 @@ def _text(value):
     return "" if value is None else str(value)
 
 
-def events_for_teams(team_ids, *, limit=200, all_teams=False):
-    """Newest first, with the user's name, in one query."""
-    stmt = (select(AuditEvent, User.name).outerjoin(User, User.id == AuditEvent.user_id)
-            .order_by(AuditEvent.id.desc()).limit(limit))
-    if not all_teams:
-        stmt = stmt.where(AuditEvent.team_id.in_(list(team_ids)))
-    return db.session.execute(stmt).all()

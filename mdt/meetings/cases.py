@@ -22,10 +22,11 @@ CONFLICT = ("Someone else saved this case while you were writing. Your text is b
             "yet saved: check their version, then save again.")
 
 
-def _audit(actor, meeting, action, case_id, changes):
+def _audit(actor, meeting, action, case, changes):
+    # The case's patient goes on the event, so "who saw Mrs X?" finds her cases too.
     audit.record(user_id=actor.user_id, role=actor.role(meeting.team_id),
-                 team_id=meeting.team_id, action=action, record_type="case", record_id=case_id,
-                 changes=changes)
+                 team_id=meeting.team_id, action=action, record_type="case", record_id=case.id,
+                 changes=changes, patient_id=case.patient_id)
 
 
 def _editable(meeting: Meeting) -> None:
@@ -82,7 +83,7 @@ def add_case(actor: Actor, meeting: Meeting, *, patient_id: int | None, reason: 
         db.session.rollback()
         raise MeetingError({"patient_id": f"{patient.full_name} is already on this case "
                                           "list"}) from None
-    _audit(actor, meeting, "create", case.id, {"patient_id": patient_id, "reason": reason,
+    _audit(actor, meeting, "create", case, {"patient_id": patient_id, "reason": reason,
                                                "urgency": urgency})
     db.session.commit()
     return case
@@ -131,7 +132,7 @@ def remove_case(actor: Actor, meeting: Meeting, case: Case, reason: str) -> None
         raise MeetingError({"removed_reason": f"Reason must be {REASON_LIMIT} characters or "
                                               "fewer"})
     case.status, case.removed_reason = "removed", reason
-    _audit(actor, meeting, "change", case.id, {"status": ["listed", "removed"],
+    _audit(actor, meeting, "change", case, {"status": ["listed", "removed"],
                                                "reason": reason})
     db.session.commit()
 
@@ -155,7 +156,7 @@ def record_discussion(actor: Actor, meeting: Meeting, case: Case, *, notes: str,
     changes = audit.diff(before, {"notes": case.notes, "outcome": case.outcome,
                                   "decisions": case.decisions, "status": case.status})
     if changes:
-        _audit(actor, meeting, "change", case.id, changes)
+        _audit(actor, meeting, "change", case, changes)
     try:
         db.session.commit()
     except StaleDataError:
@@ -169,7 +170,7 @@ def defer_case(actor: Actor, meeting: Meeting, case: Case) -> Case:
     if case.status != "deferred":
         before = case.status
         case.status = "deferred"
-        _audit(actor, meeting, "change", case.id, {"status": [before, "deferred"]})
+        _audit(actor, meeting, "change", case, {"status": [before, "deferred"]})
         db.session.commit()
     return case
 
@@ -190,7 +191,7 @@ def set_timing(actor: Actor, meeting: Meeting, case: Case, *, minutes: int | Non
                          {"minutes": minutes, "break_after": break_after})
     case.minutes, case.break_after = minutes, break_after
     if changes:
-        _audit(actor, meeting, "change", case.id, changes)
+        _audit(actor, meeting, "change", case, changes)
     db.session.commit()
     return case
 

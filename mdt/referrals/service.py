@@ -110,7 +110,7 @@ def _message(value: str, name: str, missing: str, label: str) -> str:
 def _audit(actor: Actor, referral: Referral, action: str, changes: dict) -> None:
     audit.record(user_id=actor.user_id, role=actor.role(referral.team_id),
                  team_id=referral.team_id, action=action, record_type="referral",
-                 record_id=referral.id, changes=changes)
+                 record_id=referral.id, changes=changes, patient_id=referral.patient_id)
 
 
 def _event(actor: Actor, referral: Referral, kind: str, message: str = "") -> None:
