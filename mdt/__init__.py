@@ -70,7 +70,11 @@ def _init_templates(app: Flask) -> None:
     # Flask escapes only *.html templates by default; the NHS.UK macros are *.jinja and
     # print user text (names, notes), so escape everywhere.
     app.jinja_env.autoescape = True
-    app.jinja_env.globals.update(render_field=render_field)
+    from mdt.patients.lifecycle import PLACE_LABELS
+    from mdt.patients.lifecycle import label as lifecycle_label
+
+    app.jinja_env.globals.update(render_field=render_field, lifecycle_label=lifecycle_label,
+                                 place_labels=PLACE_LABELS)
     app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display,
                                  uk_clock=format_clock)
 
@@ -150,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.auth.views import bp as auth_bp
     from mdt.calendar.views import bp as calendar_bp
     from mdt.health import bp as health_bp
+    from mdt.lifecycle.views import bp as lifecycle_bp
     from mdt.meetings import live_views  # noqa: F401  (routes on the meetings blueprint)
     from mdt.meetings.views import bp as meetings_bp
     from mdt.patients import care_views  # noqa: F401  (routes on the patients blueprint)
@@ -161,7 +166,8 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.visits.views import bp as visits_bp
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
-                      teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp):
+                      teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp,
+                      lifecycle_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")

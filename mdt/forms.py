@@ -114,6 +114,8 @@ def field_params(field, **params) -> dict:
     elif kind == "textarea":
         out["value"] = field._value()
     elif kind in ("select", "radios"):
+        if kind == "radios":  # the first radio takes the field's id (error summary links
+            out["idPrefix"] = out.pop("id")  # to it); the group had the same id: a duplicate
         out["items"] = [{"value": value, "text": text, "selected": selected, "checked": selected}
                         for value, text, selected, _ in field.iter_choices()]
     elif kind == "checkboxes":

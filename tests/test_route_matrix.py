@@ -44,7 +44,7 @@ MATRIX = {
     "reminders.dev_message_html": (LOGIN, MISSING, MISSING, MISSING, MISSING),
     "reminders.team_settings": (LOGIN, FORBIDDEN, OK, MISSING, MISSING),
     "reminders.unsubscribe": (MISSING,) * 5,
-    "reports.figures": RECORD,
+    "reports.figures": RECORD, "lifecycle.change": RECORD,
     "visits.index": TEAM_PAGE, "visits.board": TEAM_PAGE, "visits.new": TEAM_PAGE,
     "visits.tasks": TEAM_PAGE, "visits.figures": TEAM_PAGE, "visits.edit": RECORD,
     "referrals.index": TEAM_PAGE, "referrals.new": TEAM_PAGE, "referrals.show": RECORD,
@@ -90,7 +90,8 @@ def world(app, make_user, make_patient):
         db.session.commit()
         ids = {"patient_id": patient.id, "meeting_id": meeting.id, "action_id": action.id,
                "visit_id": visit.id, "team_id": team_id, "section_name": "wishes",
-               "filename": "css/app.css", "token": "not-a-real-token", "reminder_id": 999}
+               "filename": "css/app.css", "token": "not-a-real-token", "reminder_id": 999,
+               "kind": "died"}
     with app.app_context():  # a referral by the member, for the referral pages
         from mdt.referrals.models import Referral
         referral = Referral(team_id=ids["team_id"], patient_id=patient.id,

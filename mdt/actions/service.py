@@ -12,6 +12,7 @@ from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.patients.models import Hna, HnaConcern, PatientTeam
+from mdt.patients.service import closed_message
 from mdt.teams.service import is_member
 from mdt.timeutil import london_today, to_london, utcnow
 
@@ -68,7 +69,10 @@ def _commit() -> None:
 
 def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int | None,
                   due_on: date | None, priority: str = "normal", patient_id: int | None = None,
-                  case_id: int | None = None, concern_id: int | None = None) -> Action:
+                  case_id: int | None = None, concern_id: int | None = None,
+                  bereavement: bool = False, commit: bool = True) -> Action:
+    """A new action. `bereavement` lets the lifecycle add the carer's follow-up for a
+    patient who has died; `commit=False` leaves it in the caller's transaction."""
     errors = _text(description, "description", "a description of the action",
                    DESCRIPTION_LIMIT)
     if team_id not in actor.team_ids:
@@ -84,6 +88,9 @@ def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int
     if patient_id is not None and db.session.scalar(select(PatientTeam.patient_id).where(
             PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) is None:
         raise LookupError("patient not on this team")
+    if patient_id is not None and not bereavement and (
+            closed := closed_message(patient_id, team_id)):
+        errors["description"] = closed + ", except a bereavement follow-up"
     concern = None
     if concern_id is not None:
         concern = db.session.scalar(select(HnaConcern).join(Hna).where(
@@ -104,7 +111,8 @@ def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int
         concern.action_id = action.id
     _log(actor, action, "created", "", f"{action.description} (owner {_name(owner_id)}, "
                                           f"due {due_on.isoformat()})")
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return action
 
 
@@ -199,6 +207,13 @@ def cancel(actor: Actor, action: Action, reason: str) -> Action:
     _log(actor, action, "cancelled", old, reason.strip())
     _commit()
     return action
+
+
+def close_no_longer_needed(actor: Actor, action: Action, reason: str) -> None:
+    """Cancel an open action in the caller's transaction (the lifecycle's one commit)."""
+    old = action.status
+    action.status, action.cancel_reason = "cancelled", reason
+    _log(actor, action, "cancelled", old, reason)
 
 
 def bulk_cancel(actor: Actor, team_id: int, action_ids: list[int], reason: str) -> int:

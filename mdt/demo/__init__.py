@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from mdt.auth.models import PROFESSIONS, User
 from mdt.auth.service import find_user
 from mdt.demo import actions, meetings, visits
+from mdt.demo.lifecycle import add_lifecycle
 from mdt.extensions import db
 from mdt.patients.models import (
     Hna,
@@ -115,6 +116,9 @@ def load_demo(password: str) -> list[tuple[str, str]]:
                                    listed_on=london_today() - timedelta(days=200)))
         patients.append(patient)
     _care_records(team, patients[:len(PATIENTS)])
+    db.session.flush()
+    by_email = {u.email.split("@")[0]: u for u in db.session.scalars(select(User))}
+    add_lifecycle(team, other, patients[:len(PATIENTS)], by_email, london_today())
     return accounts
 
 

@@ -12,6 +12,7 @@ from mdt.meetings.models import URGENCIES, Case, Meeting
 from mdt.meetings.service import MeetingError
 from mdt.meetings.timing import items
 from mdt.patients.models import Patient, PatientTeam
+from mdt.patients.service import closed_message
 from mdt.teams.models import Team
 from mdt.teams.service import is_member
 from mdt.timeutil import utcnow
@@ -27,6 +28,13 @@ def _audit(actor, meeting, action, case, changes):
     audit.record(user_id=actor.user_id, role=actor.role(meeting.team_id),
                  team_id=meeting.team_id, action=action, record_type="case", record_id=case.id,
                  changes=changes, patient_id=case.patient_id)
+
+
+def take_off(actor: Actor, meeting: Meeting, case: Case, reason: str) -> None:
+    """Take a case off a list that has not finished, in the caller's transaction."""
+    before = case.status
+    case.status, case.removed_reason = "removed", reason[:REASON_LIMIT]
+    _audit(actor, meeting, "change", case, {"status": [before, "removed"], "reason": reason})
 
 
 def _editable(meeting: Meeting) -> None:
@@ -45,6 +53,8 @@ def add_case(actor: Actor, meeting: Meeting, *, patient_id: int | None, reason: 
     if patient is None:
         raise LookupError("patient not on this team")
     errors = {}
+    if closed := closed_message(patient_id, meeting.team_id):
+        errors["patient_id"] = closed
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = "Enter the reason for discussion"

@@ -126,3 +126,21 @@ class Case(db.Model):
     @property
     def urgency_label(self) -> str:
         return URGENCIES.get(self.urgency, self.urgency)
+
+
+class DeathReview(db.Model):
+    """The team's short reflective review of a death, at the first meeting after it."""
+
+    __tablename__ = "death_reviews"
+    __table_args__ = (UniqueConstraint("meeting_id", "patient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    went_well: Mapped[str] = mapped_column(Text, default="")
+    would_change: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -10,7 +10,7 @@ from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.meetings import agenda, queries, recurrence, timing
+from mdt.meetings import agenda, deaths, queries, recurrence, timing
 from mdt.meetings import cases as case_service
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCaseForm, parse_clock
@@ -151,7 +151,8 @@ def _page_context(actor, meeting, case_form=None):
             "referrals": referrals_for_cases([row.case.id for row in rows]),
             "blocks": agenda.blocks(timing.items(rows, by), timetable),
             "your_cases": yours,
-            "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours})}
+            "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours}),
+            "deaths": deaths.deaths_since_last(meeting)}
 
 
 def _audit_view(actor, meeting):
@@ -347,7 +348,34 @@ def minutes(meeting_id: int):
                            invitees=queries.invitees(meeting.id),
                            actions=meeting_actions(meeting.id),
                            handovers=queries.meeting_handovers(meeting.id),
-                           follow_through=meeting_follow_through(meeting.id))
+                           follow_through=meeting_follow_through(meeting.id),
+                           deaths=deaths.deaths_since_last(meeting))
+
+
+@bp.post("/<int:meeting_id>/deaths/<int:patient_id>")
+@team_member_required
+def death_review(meeting_id: int, patient_id: int):
+    """The team's reflective review of one death (any member may write it)."""
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    version = request.form.get("version", "")
+    try:
+        deaths.save_review(actor, meeting, patient_id,
+                           went_well=request.form.get("went_well", ""),
+                           would_change=request.form.get("would_change", ""),
+                           seen_version=int(version) if version.isdigit() else None)
+    except LookupError:
+        abort(404)
+    except meetings.MeetingError as exc:
+        audit.refused(actor, meeting.team_id, action="change", record_type="death_review",
+                      record_id=meeting.id, errors=list(exc.errors), patient_id=patient_id)
+        context = _page_context(actor, meeting)
+        context["errors"] = [{"text": text, "href": f"#death-{patient_id}-{name}"}
+                             for name, text in exc.errors.items()]
+        context["death_form"] = {"patient_id": patient_id, **request.form}
+        return render_template("meetings/show.html", **context), 400
+    flash("Review saved")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#deaths", code=303)
 
 
 @bp.get("/<int:meeting_id>/actions.csv")

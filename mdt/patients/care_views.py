@@ -70,6 +70,10 @@ def key_information(patient_id: int, section_name: str):
     actor = current_actor()
     patient = _patient_or_404(actor, patient_id)
     section = key_info.BY_NAME.get(section_name) or abort(404)
+    if section_name == "death":
+        # A death is recorded once, with everything that follows it (issue 17): saving a
+        # date here used to change nothing else.
+        return redirect(url_for("lifecycle.change", patient_id=patient.id, kind="died"), 303)
     row = load_sections(patient_id).get(section_name, (None, ""))[0]
     form_class = section_form_class(section)
     conflict = None

@@ -16,6 +16,9 @@ from mdt.timeutil import london_today
 REVIEW_FILTERS = {"overdue": "Review overdue", "due_soon": "Review due within 30 days",
                   "flagged": "Review overdue or due soon"}
 SORTS = {"name": "Name", "review": "Review due date", "stage": "Pathway stage"}
+# The list (and every picker) shows the caseload; this filter shows the others.
+CASELOAD_FILTERS = {"": "On the caseload", "died": "Died", "discharged": "Discharged",
+                    "transferred": "Moved to another team", "all": "Everyone"}
 LIMIT = 1000
 
 
@@ -26,6 +29,7 @@ class ListFilters:
     stage: str = ""
     review: str = ""
     sort: str = "name"
+    caseload: str = ""  # "" (on the caseload) or a CASELOAD_FILTERS key
 
     @classmethod
     def from_mapping(cls, values) -> "ListFilters":
@@ -36,12 +40,15 @@ class ListFilters:
             key_worker=key_worker if key_worker in ("me", "none") or key_worker.isdigit() else "",
             stage=values.get("stage") if values.get("stage") in PATHWAY_STAGES else "",
             review=values.get("review") if values.get("review") in REVIEW_FILTERS else "",
-            sort=values.get("sort") if values.get("sort") in SORTS else "name")
+            sort=values.get("sort") if values.get("sort") in SORTS else "name",
+            caseload=values.get("caseload") if values.get("caseload") in CASELOAD_FILTERS
+            else "")
 
     def as_args(self) -> dict:
         """The non-identifying filters, safe to put in a URL (never the search words)."""
         return {k: v for k, v in (("key_worker", self.key_worker), ("stage", self.stage),
-                                  ("review", self.review), ("sort", self.sort)) if v}
+                                  ("review", self.review), ("sort", self.sort),
+                                  ("caseload", self.caseload)) if v}
 
 
 @dataclass
@@ -52,6 +59,7 @@ class PatientRow:
     key_worker_id: int | None
     key_worker_name: str | None
     review: ReviewStatus
+    status: str = "on_caseload"
 
 
 def _search_conditions(query: str):
@@ -71,7 +79,8 @@ def _row_query(team_ids):
     last_hna = (select(Hna.patient_id, Hna.team_id, func.max(Hna.assessed_on).label("last"))
                 .group_by(Hna.patient_id, Hna.team_id).subquery())
     return (select(Patient, PatientTeam.team_id, PatientTeam.listed_on, PatientTeam.key_worker_id,
-                   Team.name, Team.review_interval_months, User.name, last_hna.c.last)
+                   Team.name, Team.review_interval_months, User.name, last_hna.c.last,
+                   PatientTeam.status)
             .join(PatientTeam, PatientTeam.patient_id == Patient.id)
             .join(Team, Team.id == PatientTeam.team_id)
             .outerjoin(User, User.id == PatientTeam.key_worker_id)
@@ -82,10 +91,10 @@ def _row_query(team_ids):
 
 def _to_rows(result, today) -> list[PatientRow]:
     rows = []
-    for patient, team_id, listed_on, kw_id, team_name, interval, kw_name, last in result:
+    for patient, team_id, listed_on, kw_id, team_name, interval, kw_name, last, status in result:
         review = review_status(last_hna=last, stage_changed_on=patient.pathway_stage_changed_on,
                                listed_on=listed_on, interval_months=interval, today=today)
-        rows.append(PatientRow(patient, team_id, team_name, kw_id, kw_name, review))
+        rows.append(PatientRow(patient, team_id, team_name, kw_id, kw_name, review, status))
     return rows
 
 
@@ -112,13 +121,16 @@ def list_patients(actor: Actor, filters: ListFilters = ListFilters()) -> list[Pa
             stmt = stmt.where(PatientTeam.key_worker_id == int(filters.key_worker))
         if filters.stage:
             stmt = stmt.where(Patient.pathway_stage == filters.stage)
+        if filters.caseload != "all":
+            stmt = stmt.where(PatientTeam.status == (filters.caseload or "on_caseload"))
         stmt = stmt.where(*conditions).order_by(Patient.family_name, Patient.given_name,
                                                 Patient.id, PatientTeam.team_id).limit(LIMIT)
         rows = _to_rows(db.session.execute(stmt), london_today())
     if filters.review:
         wanted = {"overdue": {"overdue"}, "due_soon": {"due_soon"},
                   "flagged": {"overdue", "due_soon"}}[filters.review]
-        rows = [row for row in rows if row.review.state in wanted]
+        rows = [row for row in rows if row.review.state in wanted
+                and row.status == "on_caseload"]
     if filters.sort == "review":
         rows.sort(key=lambda row: row.review.due_on)
     elif filters.sort == "stage":

@@ -52,6 +52,29 @@ class PatientTeam(db.Model):
     listed_on = mapped_column(Date, default=london_today, nullable=False)
     key_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True,
                                                       index=True)
+    # On this team's caseload, or why not (mdt/patients/lifecycle.py): the row stays after a
+    # death, discharge or transfer, so the team keeps the history, read-only.
+    status: Mapped[str] = mapped_column(String(20), default="on_caseload",
+                                        server_default="on_caseload", index=True)
+    status_changed_on = mapped_column(Date, nullable=True)
+
+
+class LifecycleEvent(db.Model):
+    """One change of a patient's place on a team's caseload: died, discharged, moved to
+    another team, re-referred. Details hold the transition's own facts (place of death and
+    the preferred place at the time, the reason, the receiving team)."""
+
+    __tablename__ = "lifecycle_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    happened_on = mapped_column(Date, nullable=False, index=True)  # e.g. the date of death
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class KeyWorkerHandover(db.Model):

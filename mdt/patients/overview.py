@@ -1,9 +1,9 @@
 """Everything the patient page shows, loaded with a fixed number of queries."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import aliased
 
 from mdt.actions.queries import patient_actions
@@ -12,7 +12,14 @@ from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.meetings.queries import discussions
 from mdt.patients.key_info_service import load_sections
-from mdt.patients.models import Hna, HnaConcern, KeyWorkerHandover, Patient, PatientTeam
+from mdt.patients.models import (
+    Hna,
+    HnaConcern,
+    KeyWorkerHandover,
+    LifecycleEvent,
+    Patient,
+    PatientTeam,
+)
 from mdt.patients.review import ReviewStatus, review_status
 from mdt.teams.models import Team
 from mdt.timeutil import london_today
@@ -25,6 +32,12 @@ class TeamLink:
     key_worker: User | None
     listed_on: object
     interval_months: int
+    status: str = "on_caseload"
+    status_changed_on: object = None
+
+    @property
+    def on_caseload(self) -> bool:
+        return self.status == "on_caseload"
 
 
 @dataclass
@@ -38,6 +51,11 @@ class Overview:
     actions: list  # ActionRow, open first
     action_logs: dict  # action id -> [(entry, user name)]
     discussions: list  # (case, meeting), newest first
+    lifecycle: list = field(default_factory=list)  # (event, team name, by name)
+
+    @property
+    def read_only(self) -> bool:
+        return not self.main_team.on_caseload
 
     @property
     def main_team(self) -> TeamLink:
@@ -50,13 +68,44 @@ def team_links(actor: Actor, patient_id: int) -> list[TeamLink]:
         .join(Team, Team.id == PatientTeam.team_id)
         .outerjoin(User, User.id == PatientTeam.key_worker_id)
         .where(PatientTeam.patient_id == patient_id, PatientTeam.team_id.in_(actor.team_ids))
-        .order_by(PatientTeam.team_id))
-    return [TeamLink(link.team_id, name, user, link.listed_on, interval)
+        .order_by(case((PatientTeam.status == "on_caseload", 0), else_=1), PatientTeam.team_id))
+    return [TeamLink(link.team_id, name, user, link.listed_on, interval, link.status,
+                     link.status_changed_on)
             for link, name, interval, user in rows]
+
+
+def history_teams(patient_id: int, team_ids) -> list[int]:
+    """The teams whose history a receiving team sees: every team the patient was moved
+    from into these teams, directly or along a chain of moves."""
+    rows = db.session.execute(select(LifecycleEvent.team_id, LifecycleEvent.details).where(
+        LifecycleEvent.patient_id == patient_id,
+        LifecycleEvent.to_status == "on_caseload")).all()
+    found, frontier = set(), set(team_ids)
+    while frontier:
+        step = {d.get("from_team_id") for t, d in rows
+                if t in frontier and isinstance(d, dict) and d.get("from_team_id")}
+        frontier = step - found - set(team_ids)
+        found |= frontier
+    return sorted(found)
+
+
+def lifecycle_events(patient_id: int, team_ids) -> list:
+    """(event, team name, recorded-by name), newest first: the caseload history."""
+    return db.session.execute(
+        select(LifecycleEvent, Team.name, User.name)
+        .join(Team, Team.id == LifecycleEvent.team_id)
+        .join(User, User.id == LifecycleEvent.recorded_by_id)
+        .where(LifecycleEvent.patient_id == patient_id,
+               LifecycleEvent.team_id.in_(list(team_ids)))
+        .order_by(LifecycleEvent.id.desc())).all()
 
 
 def load_overview(actor: Actor, patient: Patient) -> Overview:
     teams = team_links(actor, patient.id)
+    # A team that took the patient over sees the history the earlier teams wrote.
+    earlier = history_teams(patient.id, actor.team_ids)
+    if earlier:
+        actor = replace(actor, team_ids=tuple(actor.team_ids) + tuple(earlier))
     from_user, to_user, by_user = aliased(User), aliased(User), aliased(User)
     handovers = db.session.execute(
         select(KeyWorkerHandover, from_user.name, to_user.name, by_user.name)
@@ -85,4 +134,5 @@ def load_overview(actor: Actor, patient: Patient) -> Overview:
                     handovers=handovers,
                     hnas=[(hna, name, concerns[hna.id]) for hna, name in hna_rows],
                     review=review, actions=actions, action_logs=action_logs,
-                    discussions=discussions(actor, patient.id))
+                    discussions=discussions(actor, patient.id),
+                    lifecycle=lifecycle_events(patient.id, actor.team_ids))

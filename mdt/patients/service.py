@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -151,8 +151,11 @@ def get_patient(actor: Actor, patient_id: int) -> Patient | None:
 
 def primary_team_id(actor: Actor, patient_id: int) -> int | None:
     """The first of the actor's teams the patient is on: the team an audit row belongs to."""
-    return db.session.scalar(select(func.min(PatientTeam.team_id)).where(
-        PatientTeam.patient_id == patient_id, PatientTeam.team_id.in_(actor.team_ids)))
+    # A team that still has them on its caseload comes first (after a move, the new one).
+    return db.session.scalar(select(PatientTeam.team_id).where(
+        PatientTeam.patient_id == patient_id, PatientTeam.team_id.in_(actor.team_ids))
+        .order_by(case((PatientTeam.status == "on_caseload", 0), else_=1), PatientTeam.team_id)
+        .limit(1))
 
 
 def view_patient(actor: Actor, patient_id: int) -> Patient | None:
@@ -165,3 +168,18 @@ def view_patient(actor: Actor, patient_id: int) -> Patient | None:
                  action="view", record_type="patient", record_id=patient.id)
     db.session.commit()
     return patient
+
+
+def closed_message(patient_id: int, team_id: int) -> str | None:
+    """Why nothing new can be planned for this patient on this team (died, discharged,
+    moved to another team), or None while they are on the caseload."""
+    from mdt.patients.lifecycle import Status, label
+
+    row = db.session.execute(select(PatientTeam.status, PatientTeam.status_changed_on).where(
+        PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)).first()
+    if row is None or row.status == Status.ON_CASELOAD:
+        return None
+    when = f" on {row.status_changed_on.day} {row.status_changed_on:%b %Y}" \
+        if row.status_changed_on else ""
+    return (f"This patient is no longer on the team's caseload ({label(row.status).lower()}"
+            f"{when}): nothing new can be planned for them")

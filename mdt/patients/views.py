@@ -1,17 +1,42 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from mdt.auth.scope import current_actor, current_team_ids, current_teams, team_member_required
 from mdt.extensions import htmx
 from mdt.forms import apply_errors, error_list
 from mdt.patients import key_info, service
 from mdt.patients.forms import EditPatientForm, NewPatientForm, SearchForm
-from mdt.patients.listing import REVIEW_FILTERS, SORTS, ListFilters, list_patients
+from mdt.patients.listing import (
+    CASELOAD_FILTERS,
+    REVIEW_FILTERS,
+    SORTS,
+    ListFilters,
+    list_patients,
+)
 from mdt.patients.models import PATHWAY_STAGES
 from mdt.patients.overview import load_overview
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
+
+
+@bp.before_request
+def _read_only_after_leaving_the_caseload():
+    """A patient who died, was discharged or moved away: their record here is read-only
+    (nothing deleted). One check for every change on this blueprint."""
+    patient_id = (request.view_args or {}).get("patient_id")
+    if request.method != "POST" or patient_id is None or not current_user.is_authenticated:
+        return None
+    actor = current_actor()
+    team_id = service.primary_team_id(actor, patient_id)
+    message = service.closed_message(patient_id, team_id) if team_id else None
+    if message is None:
+        return None
+    service.refuse(actor, team_id, "change", {"record": "read_only"}, record_id=patient_id)
+    return render_template("errors/error.html", title="This record is read-only",
+                           message=message.replace("nothing new can be planned for them",
+                                                   "their record can no longer be changed")), 409
 
 
 
@@ -29,6 +54,7 @@ def _list_page(filters: ListFilters, form):
                            members=sorted({u.id: u for _, u in members}.values(),
                                           key=lambda u: u.name),
                            stages=PATHWAY_STAGES, review_filters=REVIEW_FILTERS, sorts=SORTS,
+                           caseload_filters=CASELOAD_FILTERS,
                            many_teams=len(actor.team_ids) > 1)
 
 

@@ -17,6 +17,7 @@ from mdt.meetings import cases as case_service
 from mdt.meetings import service as meetings
 from mdt.meetings.models import URGENCIES, Case
 from mdt.patients.models import Patient, PatientTeam
+from mdt.patients.service import closed_message
 from mdt.referrals.models import STATUSES, Referral, ReferralEvent
 from mdt.teams.models import Membership
 from mdt.teams.service import is_member
@@ -156,6 +157,8 @@ def send_referral(actor: Actor, *, team_id: int, patient_id: int | None, questio
     elif db.session.scalar(select(PatientTeam.patient_id).where(
             PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) is None:
         raise LookupError("patient not on this team")
+    elif closed := closed_message(patient_id, team_id):
+        errors["patient_id"] = closed
     try:
         values = _validate(actor, team_id, question=question, background=background,
                            tried=tried, urgency=urgency, presenter_id=presenter_id,

@@ -177,7 +177,7 @@ def _reviews(today, timing) -> tuple[ReviewData, ...]:
         .join(Patient, Patient.id == PatientTeam.patient_id)
         .outerjoin(last_hna, (last_hna.c.patient_id == PatientTeam.patient_id)
                    & (last_hna.c.team_id == PatientTeam.team_id))
-        .where(PatientTeam.key_worker_id.is_not(None)))
+        .where(PatientTeam.key_worker_id.is_not(None), PatientTeam.status == "on_caseload"))
     found = []
     earliest = today - timedelta(days=timing.review_grace_days)
     latest = today + timedelta(days=timing.review_lead_days)

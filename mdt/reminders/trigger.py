@@ -101,8 +101,10 @@ def start_ticker(app, stop: threading.Event | None = None) -> threading.Thread:
 def _watched():
     from mdt.actions.models import Action
     from mdt.meetings.models import Invitee, Meeting, MeetingSeries
-    from mdt.visits.models import Notification
-    return (Meeting, MeetingSeries, Invitee, Action, Notification)
+    from mdt.patients.models import PatientTeam
+    from mdt.visits.models import Notification, Visit
+    # PatientTeam: a death or discharge sets HNA review reminders aside at once.
+    return (Meeting, MeetingSeries, Invitee, Action, PatientTeam, Visit, Notification)
 
 
 def _after_flush(session, flush_context):

@@ -117,7 +117,8 @@ def stacked_bars(chart_id: str, title: str, desc: str, labels: list[str],
 
 def bars(chart_id: str, title: str, desc: str, labels: list[str],
          values: list[int | None], *, maximum: int = 100, unit: str = "%",
-         colour: str = BLUE, width: int = 640, height: int = 220) -> Markup:
+         colour: str = BLUE, width: int = 640, height: int = 220,
+         none_label: str = "none due") -> Markup:
     """One bar per label (e.g. a meeting) with its value printed above; None is drawn as
     no bar and labelled "none due"."""
     top = TOP + 12  # room for the value above a full bar
@@ -128,7 +129,7 @@ def bars(chart_id: str, title: str, desc: str, labels: list[str],
     out += _axis(maximum, unit, width, top, plot_h)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = LEFT + slot * i + (slot - bar_w) / 2
-        shown = "none due" if value is None else f"{value}{unit}"
+        shown = none_label if value is None else f"{value}{unit}"
         h = 0 if value is None else plot_h * min(value, maximum) / maximum
         y = top + plot_h - h
         out.append(f'<rect class="app-chart__bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
@@ -176,3 +177,12 @@ def follow_through_by_meeting_chart(meetings) -> Markup:
                 "table after the chart has the same numbers.",
                 [meeting_label(m.starts_at) for m in ordered],
                 [m.follow_through.percent for m in ordered])
+
+
+def place_of_death_chart(months) -> Markup:
+    """Share of deaths in the preferred place, by month (of those with a preference known)."""
+    return bars("chart-place-of-death", "Deaths in the preferred place, by month",
+                "One bar for each of the last 12 months: of the deaths whose preferred place "
+                "was recorded, the percentage that happened there. The table after the chart "
+                "has the numbers.", [month_label(m.month) for m in months],
+                [m.preferred_percent for m in months], none_label="none known")

@@ -252,3 +252,54 @@ def attendance(team_id: int, today: date) -> list[MemberAttendance]:
 def often_absent(team_id: int, today: date) -> set[int]:
     """User ids of the members flagged "often absent" (for live mode's attendance list)."""
     return {member.user_id for member in attendance(team_id, today) if member.often_absent}
+
+
+@dataclass(frozen=True)
+class PlaceOfDeath:
+    """Deaths in a period: how many, how many had a preferred place recorded before death,
+    and how many died in it."""
+    month: date | None = None
+    deaths: int = 0
+    preference_known: int = 0
+    in_preferred_place: int = 0
+
+    @property
+    def preferred_percent(self) -> int | None:
+        """Share of deaths with a known preference that were in the preferred place."""
+        return round(100 * self.in_preferred_place / self.preference_known) \
+            if self.preference_known else None
+
+    @property
+    def known_percent(self) -> int | None:
+        return round(100 * self.preference_known / self.deaths) if self.deaths else None
+
+
+def place_of_death_figures(events, first: date) -> tuple[list[PlaceOfDeath], PlaceOfDeath]:
+    """Pure: (happened_on, details) of deaths -> one PlaceOfDeath a month from `first` for
+    MONTHS months, and the total. A preference counts as known when the lifecycle could say
+    whether it was met (a real place, recorded before the death)."""
+    months = [first + relativedelta(months=n) for n in range(MONTHS)]
+    counts = {m: [0, 0, 0] for m in months}
+    for happened_on, details in events:
+        month = happened_on.replace(day=1)
+        if month not in counts:
+            continue
+        met = (details or {}).get("preferred_place_met")
+        counts[month][0] += 1
+        counts[month][1] += met is not None
+        counts[month][2] += met is True
+    rows = [PlaceOfDeath(m, *counts[m]) for m in months]
+    total = PlaceOfDeath(None, *(sum(r[i] for r in counts.values()) for i in range(3)))
+    return rows, total
+
+
+def place_of_death(team_id: int, today: date) -> tuple[list[PlaceOfDeath], PlaceOfDeath]:
+    """The team's deaths in the last 12 months: one query (a team has tens a year)."""
+    from mdt.patients.models import LifecycleEvent
+
+    first, after = month_range(today)
+    events = db.session.execute(
+        select(LifecycleEvent.happened_on, LifecycleEvent.details)
+        .where(LifecycleEvent.team_id == team_id, LifecycleEvent.to_status == "died",
+               LifecycleEvent.happened_on >= first, LifecycleEvent.happened_on < after)).all()
+    return place_of_death_figures(events, first)

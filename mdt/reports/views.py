@@ -22,6 +22,7 @@ def figures(team_id: int):
     today = london_today()
     months = queries.follow_through_by_month(team_id, today)
     meetings = queries.follow_through_by_meeting(team_id, today)
+    deaths, deaths_total = queries.place_of_death(team_id, today)
     audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
                  action="view", record_type="team_figures", record_id=team_id)
     db.session.commit()
@@ -30,4 +31,6 @@ def figures(team_id: int):
         total=queries.team_follow_through(team_id, today),
         attendance=queries.attendance(team_id, today), is_team_chair=actor.is_chair(team_id),
         month_chart=charts.follow_through_by_month_chart(months),
-        meeting_chart=charts.follow_through_by_meeting_chart(meetings))
+        meeting_chart=charts.follow_through_by_meeting_chart(meetings),
+        deaths=deaths, deaths_total=deaths_total,
+        place_chart=charts.place_of_death_chart(deaths))

@@ -11,6 +11,7 @@ from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.patients.models import PatientTeam
+from mdt.patients.service import closed_message
 from mdt.teams.service import is_member
 from mdt.timeutil import format_date, london_today, utcnow
 from mdt.visits import merge as engine
@@ -88,6 +89,8 @@ def plan_visit(actor: Actor, *, team_id: int, patient_id: int | None, profession
             PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) is None:
         raise LookupError("patient not on this team")
     errors = {}
+    if visit is None and (closed := closed_message(patient_id, team_id)):
+        raise VisitError({"patient_id": closed})
     if not is_member(team_id, professional_id):
         errors["professional_id"] = "Choose a professional from the team"
     if day is None:
@@ -154,14 +157,21 @@ def cancel_visit(actor: Actor, visit: Visit, reason: str) -> Visit:
     if visit.status != "planned":
         raise VisitError({"form": f"This visit is {visit.status_label.lower()}: only planned "
                                   "visits can be cancelled"})
+    cancel_planned(actor, visit, reason)
+    _commit_or_conflict()
+    return visit
+
+
+def cancel_planned(actor: Actor, visit: Visit, reason: str) -> None:
+    """Cancel a planned visit in the caller's transaction: audited, and the professional told
+    (unless they cancelled it themselves)."""
     visit.status, visit.cancel_reason = "cancelled", reason
     _audit(actor, visit.team_id, "change", visit.id, {"status": ["planned", "cancelled"],
-                                                      "reason": reason})
+                                                      "reason": reason,
+                                                      "patient_id": visit.patient_id})
     if visit.professional_id != actor.user_id:
         notify(visit.professional_id, f"Your visit on {format_date(visit.day)} was cancelled: "
                                       f"{reason}", f"/visits/{visit.id}")
-    _commit_or_conflict()
-    return visit
 
 
 def cancel_for_everyone(actor: Actor, team_id: int, patient_id: int, day: date,

@@ -125,8 +125,6 @@ def test_key_information_section_saved_shown_and_audited(app, client_request, te
 @pytest.mark.parametrize("section, data, message", [
     ("resuscitation", {"resuscitation_status": "", **_date("resuscitation_date", date(2026, 1, 5))},
      "Select the DNACPR / ReSPECT status"),
-    ("death", _date("date_of_death", date(1900, 1, 1)), "after the date of birth"),
-    ("death", _date("date_of_death", TODAY + timedelta(days=2)), "today or in the past"),
     ("what_matters", {"what_matters": "x" * 2001}, "2000 characters or fewer"),
     ("wishes", {"preferred_place_of_care": "the-moon"}, "valid option"),
 ])

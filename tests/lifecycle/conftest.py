@@ -1,0 +1,3 @@
+"""The lifecycle fixtures, shared with the reminders suite."""
+
+from tests.lifecycle.fixtures import caseload  # noqa: F401
