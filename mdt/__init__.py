@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from mdt import config as config_module
 from mdt.extensions import csrf, db, htmx, login_manager, migrate
@@ -20,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = BoundedInt
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
@@ -102,6 +104,14 @@ def _action_counts():
     return g.action_counts
 
 
+class BoundedInt(IntegerConverter):
+    """<int:...> that fits the database's integer: a longer id is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def _init_security_headers(app: Flask) -> None:
     @app.before_request
     def make_nonce():
@@ -117,6 +127,9 @@ def _init_security_headers(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Permissions-Policy"] = (
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+            "interest-cohort=(), browsing-topics=()")
         if request.endpoint != "static" and "Cache-Control" not in response.headers:
             # Pages may hold patient data: never keep them in a shared PC's cache. (A view
             # that knows better, such as a calendar feed, sets its own.)
@@ -130,11 +143,31 @@ def _init_error_pages(app: Flask) -> None:
     def page(status: int, title: str, message: str):
         return render_template("errors/error.html", title=title, message=message), status
 
-    app.register_error_handler(403, lambda e: page(
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from mdt.audit.reads import audit_refusal
+
+    def refused(status, title, message):
+        def handler(error):
+            audit_refusal(status)  # an id of another team's record leaves a trace
+            return page(status, title, message)
+        return handler
+
+    app.register_error_handler(403, refused(
         403, "You do not have permission to see this page",
         "Ask your team's chair if you think you should have access."))
-    app.register_error_handler(404, lambda e: page(
+    app.register_error_handler(404, refused(
         404, "Page not found", "If you typed the web address, check it is correct."))
+
+    def stale(error):
+        # Two people changed the same record at once: the second is refused, never a 500.
+        db.session.rollback()
+        audit_refusal(409)
+        return page(409, "Someone else has just changed this",
+                    "Their change was saved a moment before yours, so yours was not. Reload "
+                    "the page to see the record as it is now, then try again.")
+
+    app.register_error_handler(StaleDataError, stale)
     app.register_error_handler(413, lambda e: page(
         413, "What you sent is too large", "Shorten the text and try again."))
     app.register_error_handler(429, lambda e: page(

@@ -8,8 +8,10 @@ from mdt.extensions import db
 
 
 def register_commands(app: Flask) -> None:
+    from mdt.audit.cli import register as register_audit_commands
     from mdt.reminders.cli import register as register_reminder_commands
     register_reminder_commands(app)
+    register_audit_commands(app)
 
     @app.cli.command("create-user")
     @click.option("--email", required=True)
@@ -53,6 +55,9 @@ def register_commands(app: Flask) -> None:
     def seed_demo(password):
         """Load a realistic demo team with fictional patients (NHS test numbers 999...)."""
         from mdt.demo import load_demo
+        if app.config.get("MDT_ENV") == "production":
+            raise click.ClickException("seed-demo refuses to run with MDT_ENV=production: its "
+                                       "accounts share a published password")
         accounts = load_demo(password)
         db.session.commit()
         click.echo("Demo loaded. Accounts (all with the same password):")

@@ -19,13 +19,33 @@ def _dev_secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def production_problems(env) -> list[str]:
+    """What makes a production start unsafe, one line each saying what to set."""
+    problems = []
+    secret = env.get("SECRET_KEY") or ""
+    if len(secret.encode()) < 32:
+        problems.append("SECRET_KEY must be set to at least 32 random bytes, for example "
+                        "the output of: python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    if not (env.get("BASE_URL") or "").startswith("https://"):
+        problems.append("BASE_URL must be the https:// address users reach")
+    database = env.get("DATABASE_URL") or ""
+    if not database or database.startswith("sqlite"):
+        problems.append("DATABASE_URL must point at PostgreSQL "
+                        "(postgresql+psycopg://user:password@host/db), not SQLite")
+    if not env.get("SMTP_URL"):
+        problems.append("SMTP_URL must be set (smtp://user:password@host:587): without it "
+                        "emails stay in the development outbox")
+    return problems
+
+
 def from_environment(instance_path: Path) -> dict:
     env = os.environ
     production = env.get("MDT_ENV", "development") == "production"
     secret = env.get("SECRET_KEY")
+    if production and (problems := production_problems(env)):
+        raise ConfigError("Refusing to start with MDT_ENV=production:\n  "
+                          + "\n  ".join(problems))
     if not secret:
-        if production:
-            raise ConfigError("SECRET_KEY must be set when MDT_ENV=production")
         secret = _dev_secret_key(instance_path)
     base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     return {

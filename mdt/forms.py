@@ -4,6 +4,7 @@ error message included, so no page hand-copies component markup."""
 from datetime import date
 
 from flask import current_app
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import Field
 from wtforms.fields import (
@@ -12,6 +13,7 @@ from wtforms.fields import (
     RadioField,
     SelectField,
     SelectMultipleField,
+    StringField,
     TelField,
     TextAreaField,
 )
@@ -186,3 +188,19 @@ def apply_errors(form, errors: dict) -> None:
             form[name].errors = list(form[name].errors) + [message]
         else:
             form.form_errors.append(message)
+
+
+class Form(FlaskForm):
+    """Every form of the app: a single-line field (a title, a name, a place) refuses a new
+    line, which would otherwise split an email header or a calendar line (issue 19)."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if (isinstance(field, StringField) and not isinstance(field, TextAreaField)
+                    and any("\n" in raw or "\r" in raw for raw in field.raw_data or ()
+                            if isinstance(raw, str))):
+                field.errors = [*field.errors,
+                                f"{field.label.text} must be on one line"]
+                valid = False
+        return valid

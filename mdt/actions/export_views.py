@@ -5,6 +5,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 from mdt.actions import export, queries
 from mdt.actions.views import bp
 from mdt.audit import service as audit
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 
@@ -37,6 +38,7 @@ def _audit(actor, filters, kind):
 
 @bp.get("/log.csv")
 @team_member_required
+@shows_patient_data("action_log")
 def log_csv():
     actor = current_actor()
     filters = _filters(actor)
@@ -55,6 +57,7 @@ def log_csv():
 
 @bp.get("/log")
 @team_member_required
+@shows_patient_data("action_log")
 def log_page():
     actor = current_actor()
     filters = _filters(actor)

@@ -1,13 +1,13 @@
-from flask_wtf import FlaskForm
+
 from wtforms import HiddenField, SelectField, SelectMultipleField, TextAreaField
 
 from mdt.actions.models import PRIORITIES
-from mdt.forms import DateInputField, clean_text, int_or_none
+from mdt.forms import DateInputField, Form, clean_text, int_or_none
 
 _text = [clean_text]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     description = TextAreaField("What needs doing", filters=_text,
                                 description="One task, in a sentence")
     owner_id = SelectField("Owner", coerce=int_or_none, validate_choice=False,
@@ -17,24 +17,24 @@ class ActionForm(FlaskForm):
                            validate_choice=False)
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField("Progress note", filters=_text)
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     owner_id = SelectField("New owner", coerce=int_or_none, validate_choice=False)
     version = HiddenField()
 
 
-class DueForm(FlaskForm):
+class DueForm(Form):
     due_on = DateInputField("New due date")
     version = HiddenField()
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField("Reason for cancelling", filters=_text)
 
 
-class BulkCancelForm(FlaskForm):
+class BulkCancelForm(Form):
     action_ids = SelectMultipleField("Actions to cancel", coerce=int, validate_choice=False)
     reason = TextAreaField("Reason for cancelling", filters=_text)

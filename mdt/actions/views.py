@@ -12,6 +12,7 @@ from mdt.actions.forms import (
     ReassignForm,
 )
 from mdt.actions.models import STATUSES
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
 from mdt.extensions import db, htmx
@@ -33,6 +34,7 @@ def _owner_choices(team_id: int) -> list:
 
 @bp.get("")
 @team_member_required
+@shows_patient_data("my_actions")
 def index():
     actor = current_actor()
     patient_id = int_or_none(request.args.get("patient_id"))
@@ -90,6 +92,7 @@ def _action_or_404(actor, action_id):
 
 @bp.get("/<int:action_id>")
 @team_member_required
+@shows_patient_data("action_page")
 def show(action_id: int):
     actor = current_actor()
     action = _action_or_404(actor, action_id)
@@ -221,6 +224,7 @@ def _chaired_team(actor, raw_team_id) -> int:
 
 @bp.get("/board")
 @team_member_required
+@shows_patient_data("action_board")
 def board():
     """The chair's view of the team's actions: by owner, by status, overdue first to see."""
     actor = current_actor()

@@ -11,9 +11,10 @@ POSTGRES_UP = [
     """CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()""",
 ]
+# Lifting the row trigger leaves the function: the TRUNCATE trigger uses it too (and
+# CREATE OR REPLACE above makes putting it back safe).
 POSTGRES_DOWN = [
     "DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events",
-    "DROP FUNCTION IF EXISTS audit_events_append_only()",
 ]
 SQLITE_UP = [
     """CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
@@ -25,6 +26,14 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS audit_events_no_update",
     "DROP TRIGGER IF EXISTS audit_events_no_delete",
 ]
+
+
+# PostgreSQL: TRUNCATE skips row triggers, so a statement trigger refuses it too.
+TRUNCATE_UP = [
+    """CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()""",
+]
+TRUNCATE_DOWN = ["DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events"]
 
 
 def statements(dialect: str, up: bool) -> list[str]:

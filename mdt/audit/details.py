@@ -48,3 +48,23 @@ def _scalar(value) -> str:
 def _clip(text: str, limit: int = TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
+
+
+# Details that never identify a patient: shown to anyone who may see the event. Every other
+# value (names, NHS numbers, dates of birth, key information, notes) is shown only to users
+# on the event's team; an administrator on no team sees the patient by internal id only.
+SAFE_KEYS = frozenset({
+    "status", "transition", "format", "errors", "route", "patients", "more_patients",
+    "patient_id", "shown", "kind", "from_team_id", "to_team_id", "on", "urgency",
+    "section", "from", "to", "team_id", "owner_id", "user_id", "action",
+    "record", "merged", "unmerged", "for_everyone", "preferred_place_met", "replaced",
+    "went_well", "would_change", "search_hmac", "key_worker", "stage", "created", "completed",
+    "reopened", "cancelled", "reassigned", "due_date_changed", "priority_changed"})
+WITHHELD = "(withheld: not your team)"
+
+
+def redact(changes):
+    """The details with every value that might identify a patient withheld."""
+    if not isinstance(changes, dict):
+        return WITHHELD if changes not in (None, "", [], {}) else changes
+    return {key: value if key in SAFE_KEYS else WITHHELD for key, value in changes.items()}

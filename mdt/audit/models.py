@@ -27,3 +27,7 @@ class AuditEvent(db.Model):
     patient_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
     outcome: Mapped[str] = mapped_column(String(20), default="ok")  # ok / refused
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)  # from where
+    # The tamper-evident chain (mdt/audit/chain.py).
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,7 +1,11 @@
 """Audit events: written in the same transaction as the change they describe."""
 
+from flask import g, has_request_context, request
+
+from mdt.audit import chain
 from mdt.audit.models import AuditEvent
 from mdt.extensions import db
+from mdt.timeutil import utcnow
 
 # Records whose id is the patient's own id.
 PATIENT_RECORDS = frozenset({"patient", "key_information", "key_worker", "hna",
@@ -27,9 +31,21 @@ def record(*, user_id, role, team_id, action, record_type, record_id=None,
     changes = changes or {}
     if patient_id is None:
         patient_id = patient_of(record_type, record_id, changes)
-    event = AuditEvent(user_id=user_id, role=role, team_id=team_id, action=action,
-                       record_type=record_type, record_id=record_id, outcome=outcome,
-                       changes=changes, patient_id=patient_id)
+    if has_request_context():
+        if action in ("view", "export") and outcome == "ok":
+            g.audited_read = True  # the read is audited: @shows_patient_data adds nothing
+            if "patients" not in changes:  # which patients: every one loaded so far
+                seen = sorted(g.get("patients_seen", ()))
+                changes["patients"] = seen[:500]
+        if outcome == "refused":
+            g.audited_refusal = True
+    # From where: the address of the request (none for a job or the command line).
+    address = (request.remote_addr or "")[:64] if has_request_context() else None
+    event = AuditEvent(at=utcnow(), user_id=user_id, role=role, team_id=team_id,
+                       action=action, record_type=record_type, record_id=record_id,
+                       outcome=outcome, changes=changes, patient_id=patient_id,
+                       address=address)
+    chain.link(event)
     db.session.add(event)
     return event
 

@@ -19,16 +19,17 @@ from flask import (
 from flask_login import current_user
 
 from mdt.audit import queries, service
-from mdt.audit.details import describe
-from mdt.auth.scope import chair_required, chaired_team_ids, current_actor
+from mdt.audit.details import describe, redact
+from mdt.audit.reads import shows_patient_data
+from mdt.auth.scope import chair_required, chaired_team_ids, current_actor, current_team_ids
 from mdt.csvfile import stream
 from mdt.extensions import db
 from mdt.timeutil import to_london
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-CSV_COLUMNS = ("at", "event_id", "user", "role", "team_id", "action", "record_type",
-               "record_id", "patient_id", "outcome", "details")
+CSV_COLUMNS = ("at", "event_id", "user", "role", "address", "team_id", "action",
+               "record_type", "record_id", "patient_id", "outcome", "details")
 SEARCH_LIMIT = 100
 
 
@@ -62,6 +63,7 @@ def _patient(filters, team_ids, is_admin):
 
 @bp.get("")
 @chair_required
+@shows_patient_data("audit_log")
 def index():
     team_ids, is_admin = _scope()
     filters = queries.parse_filters(request.args)
@@ -76,10 +78,18 @@ def _render(filters, team_ids, is_admin, *, errors=None, words="", matches=None,
     error_list = [{"text": text, "href": f"#filter-{name}"} for name, text in
                   (errors or {}).items()]
     return render_template("audit/index.html", page=page, filters=filters, patient=patient,
+                           shown_changes=_shown_changes(),
                            people=queries.people(team_ids, all_teams=is_admin),
                            actions=queries.ACTIONS, describe=describe, errors=error_list,
                            field_errors=errors or {}, words=words, matches=matches or [],
                            can_find_patients=bool(team_ids)), status
+
+
+def _shown_changes():
+    """The details as this viewer may see them: in full for an event of one of their
+    teams, otherwise with anything identifying withheld (an administrator on no team)."""
+    mine = set(current_team_ids())
+    return lambda event: event.changes if event.team_id in mine else redact(event.changes)
 
 
 @bp.post("")
@@ -112,6 +122,7 @@ def find():
 
 @bp.get("/events.csv")
 @chair_required
+@shows_patient_data("audit_log")
 def events_csv():
     team_ids, is_admin = _scope()
     filters = queries.parse_filters(request.args)
@@ -125,12 +136,15 @@ def events_csv():
     stmt = queries.filtered(filters, team_ids, all_teams=is_admin).execution_options(
         yield_per=1000)
 
+    shown = _shown_changes()
+
     def rows():
         for event, name in db.session.execute(stmt):
             yield (to_london(event.at).isoformat(timespec="seconds"), event.id, name or "",
-                   event.role, event.team_id or "", event.action, event.record_type,
+                   event.role, event.address or "", event.team_id or "", event.action,
+                   event.record_type,
                    event.record_id or "", event.patient_id or "", event.outcome,
-                   json.dumps(event.changes, ensure_ascii=False, default=str, sort_keys=True))
+                   json.dumps(shown(event), ensure_ascii=False, default=str, sort_keys=True))
 
     return Response(stream_with_context(stream(CSV_COLUMNS, rows())), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="audit-events.csv"'})

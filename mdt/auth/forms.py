@@ -1,18 +1,18 @@
-from flask_wtf import FlaskForm
+
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from mdt.forms import MaxLength
+from mdt.forms import Form, MaxLength
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField("Email address", validators=[
         DataRequired("Enter your email address"), MaxLength(254)])
     password = PasswordField("Password", validators=[
         DataRequired("Enter your password"), MaxLength(200)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current = PasswordField("Current password", validators=[
         DataRequired("Enter your current password"), MaxLength(200)])
     new = PasswordField("New password", validators=[DataRequired("Enter a new password"),

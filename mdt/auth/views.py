@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     current_app,
@@ -9,10 +11,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from redis.exceptions import RedisError
 
 from mdt.audit import service as audit
-from mdt.auth import service
+from mdt.auth import service, throttle
 from mdt.auth.forms import PasswordChangeForm, SignInForm
+from mdt.auth.scope import current_teams
 from mdt.extensions import db, login_manager
 from mdt.forms import error_list
 
@@ -44,15 +48,39 @@ def load_user(user_id: str):
     return user
 
 
+def _may_try(kind: str, account: str, address: str) -> bool:
+    """A slot from the Redis throttle; with Redis down, the failures in the database."""
+    try:
+        return throttle.take(kind, account, address)
+    except RedisError:
+        config = current_app.config
+        return not service.is_throttled(
+            account, address, window=config["SIGNIN_WINDOW"],
+            per_account=config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"],
+            per_address=config["SIGNIN_MAX_FAILURES_PER_ADDRESS"])
+
+
+def _tried(kind: str, account: str, address: str, ok: bool) -> None:
+    try:
+        (throttle.succeeded if ok else throttle.failed)(kind, account, address)
+    except RedisError:
+        pass
+
+
 def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: never an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("actions.index")
+    r"""Only a path on this site: never an open redirect. Browsers ignore tabs and new lines
+    in a URL and read a backslash as a slash, so "/\t/evil.example" means "//evil.example":
+    refuse any of those, any scheme or host, and anything that is not a plain path."""
+    target = target or ""
+    parts = urlsplit(target)
+    unsafe = (not target.startswith("/") or target.startswith("//") or parts.scheme
+              or parts.netloc or "\\" in target or len(target) > 500
+              or any(ord(ch) < 0x21 or ord(ch) == 0x7f for ch in target))
+    return url_for("actions.index") if unsafe else target
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -63,15 +91,17 @@ def sign_in():
     error = None
     status = 200
     if form.validate_on_submit():
-        config = current_app.config
-        email, address = form.email.data, _client_address()
-        if service.is_throttled(email, address, window=config["SIGNIN_WINDOW"],
-                                per_account=config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"],
-                                per_address=config["SIGNIN_MAX_FAILURES_PER_ADDRESS"]):
+        email, address = service.normalise_email(form.email.data), _client_address()
+        if not _may_try("sign_in", email, address):
             error, status = THROTTLED, 429
         else:
             user = service.find_user(email)
-            if user and user.is_active and service.verify_password(user, form.password.data):
+            # The hash is checked whoever asks (a dummy one for an unknown or inactive
+            # account), so the time taken does not tell which accounts exist.
+            valid = service.verify_password(user if user and user.is_active else None,
+                                            form.password.data)
+            _tried("sign_in", email, address, valid)
+            if valid:
                 session.clear()  # a new session at sign-in: no fixation
                 session["sid"] = service.start_session(user)
                 login_user(user)
@@ -104,14 +134,23 @@ def sign_out():
 def change_password():
     """Changing the password ends every other session (a stolen cookie stops working)."""
     form = PasswordChangeForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _may_try("password", current_user.email,
+                                                  _client_address()):
+        form.current.errors = [THROTTLED.replace("sign-in", "password")]
+    elif form.is_submitted() and not form.errors:
         try:
             token = service.change_password(current_user, form.current.data, form.new.data,
-                                            form.confirm.data)
+                                            form.confirm.data,
+                                            teams=tuple(t.name for t in current_teams()))
         except service.PasswordPolicyError as exc:
             field = form.current if "current" in str(exc) else form.new
             field.errors = [str(exc)]
+            if field is form.current:
+                _tried("password", current_user.email, _client_address(), False)
+                service.record_failure(current_user.email, _client_address())
+                db.session.commit()
         else:
+            _tried("password", current_user.email, _client_address(), True)
             audit.record(user_id=current_user.id, role="", team_id=None, action="change",
                          record_type="password", record_id=current_user.id)
             db.session.commit()

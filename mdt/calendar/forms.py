@@ -1,5 +1,5 @@
-from flask_wtf import FlaskForm
+from mdt.forms import Form
 
 
-class FeedLinkForm(FlaskForm):
+class FeedLinkForm(Form):
     """Make a new secret link, or turn one off: nothing to fill in but the CSRF token."""

@@ -1,13 +1,13 @@
-from flask_wtf import FlaskForm
+
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 
-from mdt.forms import DateInputField, MaxLength, clean_text, int_or_none
+from mdt.forms import DateInputField, Form, MaxLength, clean_text, int_or_none
 from mdt.patients.lifecycle import DISCHARGE_REASONS, PLACE_LABELS, PLACES
 
 _text = [clean_text]
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(Form):
     """One form for every transition: the page shows the fields its kind needs. Step one
     asks; step two (confirm=1) shows what will happen and carries the answers hidden."""
     happened_on = DateInputField("Date of death", description="For example, 24 11 2026")

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from mdt.audit import service as audit
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list
@@ -38,6 +39,7 @@ def _change(kind, team_id, form) -> service.Change:
 
 @bp.route("/<int:patient_id>/caseload/<kind>", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("lifecycle_page")
 def change(patient_id: int, kind: str):
     if kind not in KINDS:
         abort(404)
@@ -93,7 +95,8 @@ def change(patient_id: int, kind: str):
 
 
 def _done_message(patient, target) -> str:
-    return {Status.DIED: f"The death of {patient.full_name} is recorded",
-            Status.DISCHARGED: f"{patient.full_name} is discharged from the caseload",
-            Status.TRANSFERRED: f"{patient.full_name} has moved to the other team",
-            Status.ON_CASELOAD: f"{patient.full_name} is back on the caseload"}[target]
+    # No name: a flash message travels in the session cookie, on the user's machine.
+    return {Status.DIED: "The death is recorded",
+            Status.DISCHARGED: "Discharged from the caseload",
+            Status.TRANSFERRED: "Moved to the other team",
+            Status.ON_CASELOAD: "Back on the caseload"}[target]

@@ -1,10 +1,9 @@
 import re
 from datetime import time
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField, URLField
 
-from mdt.forms import DateInputField, MaxLength, clean_text, int_or_none
+from mdt.forms import DateInputField, Form, MaxLength, clean_text, int_or_none
 from mdt.meetings.models import URGENCIES
 from mdt.meetings.recurrence import ORDINALS, WEEKDAY_NAMES
 
@@ -20,7 +19,7 @@ def parse_clock(text: str | None) -> time | None:
     return time(hours, minutes) if hours < 24 and minutes < 60 else None
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     title = StringField("Title", filters=_text, validators=[MaxLength(120)],
                         default="Neighbourhood MDT",
                         description="Goes into calendar invitations: no patient names")
@@ -54,7 +53,7 @@ class EditMeetingForm(MeetingForm):
     version = HiddenField()
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     patient_id = SelectField("Patient", coerce=int_or_none, validate_choice=False)
     reason = TextAreaField("Reason for discussion", filters=_text,
                            description="The question for the team")
@@ -64,17 +63,17 @@ class CaseForm(FlaskForm):
     referred_by = StringField("Referred by", filters=_text)
 
 
-class RemoveCaseForm(FlaskForm):
+class RemoveCaseForm(Form):
     removed_reason = TextAreaField("Reason for removing", filters=_text)
 
 
-class DiscussionForm(FlaskForm):
+class DiscussionForm(Form):
     notes = TextAreaField("Discussion notes", filters=_text)
     outcome = TextAreaField("Outcome", filters=_text)
     decisions = TextAreaField("Decisions", filters=_text)
     version = HiddenField()
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     name = StringField("Name", filters=_text)
     email = StringField("Email (optional)", filters=_text)

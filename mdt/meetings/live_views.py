@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from mdt.actions import service as actions
 from mdt.actions.forms import ActionForm
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
@@ -69,6 +70,7 @@ def start(meeting_id: int):
 
 @bp.get("/<int:meeting_id>/live")
 @team_member_required
+@shows_patient_data("live_meeting")
 def live(meeting_id: int):
     actor, meeting = chaired_meeting(meeting_id)
     return _live(actor, meeting, int_or_none(request.args.get("case")))

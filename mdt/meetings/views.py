@@ -6,6 +6,7 @@ from flask_login import current_user
 from mdt.actions import export
 from mdt.actions.queries import meeting_actions
 from mdt.audit import service as audit
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
@@ -164,15 +165,18 @@ def _audit_view(actor, meeting):
 
 @bp.get("/<int:meeting_id>")
 @team_member_required
+@shows_patient_data("meeting")
 def show(meeting_id: int):
     actor = current_actor()
     meeting = meeting_or_404(actor, meeting_id)
-    _audit_view(actor, meeting)
-    return render_template("meetings/show.html", **_page_context(actor, meeting))
+    context = _page_context(actor, meeting)
+    _audit_view(actor, meeting)  # after loading: the row names the patients the page shows
+    return render_template("meetings/show.html", **context)
 
 
 @bp.get("/<int:meeting_id>/case-status")
 @team_member_required
+@shows_patient_data("meeting_cases")
 def case_status(meeting_id: int):
     """The case list's statuses, polled by attendees while the meeting runs."""
     actor = current_actor()
@@ -339,6 +343,7 @@ def cancel(meeting_id: int):
 
 @bp.get("/<int:meeting_id>/minutes")
 @team_member_required
+@shows_patient_data("minutes")
 def minutes(meeting_id: int):
     actor = current_actor()
     meeting = meeting_or_404(actor, meeting_id)
@@ -380,6 +385,7 @@ def death_review(meeting_id: int, patient_id: int):
 
 @bp.get("/<int:meeting_id>/actions.csv")
 @team_member_required
+@shows_patient_data("meeting_actions")
 def actions_csv(meeting_id: int):
     actor = current_actor()
     meeting = meeting_or_404(actor, meeting_id)

@@ -3,6 +3,7 @@ printable summary. Thin: parse, authorise (team scope), call a service, render."
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.forms import apply_errors, error_list
 from mdt.patients import hna as hna_service
@@ -37,6 +38,7 @@ def _render(template, form, status_ok=200, **context):
 
 @bp.route("/<int:patient_id>/key-worker", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("key_worker_page")
 def key_worker(patient_id: int):
     actor = current_actor()
     patient = _patient_or_404(actor, patient_id)
@@ -66,6 +68,7 @@ def key_worker(patient_id: int):
 
 @bp.route("/<int:patient_id>/key-information/<section_name>", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("key_information_page")
 def key_information(patient_id: int, section_name: str):
     actor = current_actor()
     patient = _patient_or_404(actor, patient_id)
@@ -102,6 +105,7 @@ def key_information(patient_id: int, section_name: str):
 
 @bp.route("/<int:patient_id>/stage", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("pathway_stage_page")
 def stage(patient_id: int):
     actor = current_actor()
     patient = _patient_or_404(actor, patient_id)
@@ -125,6 +129,7 @@ def stage(patient_id: int):
 
 @bp.route("/<int:patient_id>/hnas/new", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("hna_page")
 def new_hna(patient_id: int):
     actor = current_actor()
     patient = _patient_or_404(actor, patient_id)
@@ -148,6 +153,7 @@ def new_hna(patient_id: int):
 
 @bp.get("/<int:patient_id>/summary")
 @team_member_required
+@shows_patient_data("patient_summary")
 def summary(patient_id: int):
     """One printable A4 page for the patient's home folder or a care home's red bag."""
     actor = current_actor()

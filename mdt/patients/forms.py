@@ -1,13 +1,13 @@
-from flask_wtf import FlaskForm
+
 from wtforms import HiddenField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
-from mdt.forms import DateInputField, MaxLength, clean_text, int_or_none
+from mdt.forms import DateInputField, Form, MaxLength, clean_text, int_or_none
 from mdt.patients.models import PATHWAY_STAGES
 
 _text = [clean_text]
 
-class PatientForm(FlaskForm):
+class PatientForm(Form):
     nhs_number = StringField("NHS number", filters=_text, validators=[MaxLength(20)],
                              description="10 digits, for example 943 476 5919")
     given_name = StringField("First name", filters=_text, validators=[
@@ -34,13 +34,13 @@ class EditPatientForm(PatientForm):
         except (TypeError, ValueError):
             return -1
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     q = StringField("Search by name or NHS number", filters=_text,
                     validators=[Optional(), MaxLength(100)])
 
 
 
-class KeyWorkerForm(FlaskForm):
+class KeyWorkerForm(Form):
     key_worker_id = SelectField("Key worker", coerce=int_or_none, validate_choice=False,
                                 description="The named person the patient and family contact")
     reason = TextAreaField("Reason for the change", filters=_text,
@@ -49,14 +49,14 @@ class KeyWorkerForm(FlaskForm):
     seen_key_worker_id = HiddenField()
 
 
-class StageForm(FlaskForm):
+class StageForm(Form):
     stage = SelectField("Pathway stage", validate_choice=False,
                         choices=list(PATHWAY_STAGES.items()))
     changed_on = DateInputField("Date of the change", description="For example, 24 11 2026")
     version = HiddenField()
 
 
-class HnaForm(FlaskForm):
+class HnaForm(Form):
     assessed_on = DateInputField("Date of the assessment", description="For example, 24 11 2026")
     assessed_by_id = SelectField("Carried out by", coerce=int_or_none, validate_choice=False)
     concerns = TextAreaField("Concerns raised", filters=_text, validators=[MaxLength(8000)],
@@ -78,4 +78,4 @@ def section_form_class(section):
                                             **options)
         else:
             fields[item.name] = DateInputField(item.label, **options)
-    return type(f"{section.name.title()}Form", (FlaskForm,), fields)
+    return type(f"{section.name.title()}Form", (Form,), fields)

@@ -106,7 +106,20 @@ def rows_for_patients(team_id: int, patient_ids) -> dict[int, PatientRow]:
     return {row.patient.id: row for row in _to_rows(result, london_today())}
 
 
-def list_patients(actor: Actor, filters: ListFilters = ListFilters()) -> list[PatientRow]:
+def search_hmac(words: str) -> str:
+    """A keyed hash of search words: an auditor holding the key can check "was this name
+    searched?", but the trail itself never shows what was typed."""
+    import hashlib
+    import hmac
+
+    from flask import current_app
+
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, " ".join(words.lower().split()).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def list_patients(actor: Actor, filters: ListFilters = ListFilters(),
+                  audited: bool = True) -> list[PatientRow]:
     """Rows of (patient, team) on the actor's teams. The list is audited as one view (with the
     search words) since it shows PID."""
     stmt = _row_query(actor.team_ids)
@@ -136,9 +149,11 @@ def list_patients(actor: Actor, filters: ListFilters = ListFilters()) -> list[Pa
     elif filters.sort == "stage":
         order = list(PATHWAY_STAGES)
         rows.sort(key=lambda row: -order.index(row.patient.pathway_stage))
+    if not audited:  # a picker inside a page that audits its own read
+        return rows
     changes = {"shown": len(rows), **filters.as_args()}
-    if filters.query:
-        changes["search"] = filters.query
+    if filters.query:  # the words may be a name: kept only as a keyed hash (issue 19)
+        changes["search_hmac"] = search_hmac(filters.query)
     audit.record(user_id=actor.user_id, role="", team_id=actor.team_ids[0] if actor.team_ids
                  else None, action="view", record_type="patient_list", changes=changes)
     db.session.commit()
@@ -153,5 +168,5 @@ def patient_choices(actor: Actor, team_id: int, exclude=()) -> list[tuple]:
     return [("", "Choose a patient")] + [
         (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
                          f"({display(row.patient.nhs_number)})")
-        for row in list_patients(actor, ListFilters())
+        for row in list_patients(actor, ListFilters(), audited=False)
         if row.team_id == team_id and row.patient.id not in exclude]

@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, current_team_ids, current_teams, team_member_required
 from mdt.extensions import htmx
 from mdt.forms import apply_errors, error_list
@@ -60,6 +61,7 @@ def _list_page(filters: ListFilters, form):
 
 @bp.get("")
 @team_member_required
+@shows_patient_data("patient_list")
 def index():
     # Filters are in the URL (bookmarkable: "my patients", "reviews overdue"); search words
     # never are (see search).
@@ -89,7 +91,7 @@ def new():
         except service.PatientError as exc:
             apply_errors(form, exc.errors)
         else:
-            flash(f"{patient.full_name} added")
+            flash("Patient added")
             return redirect(url_for("patients.show", patient_id=patient.id), code=303)
     elif form.is_submitted():
         errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
@@ -101,6 +103,7 @@ def new():
 
 @bp.get("/<int:patient_id>")
 @team_member_required
+@shows_patient_data("patient")
 def show(patient_id: int):
     actor = current_actor()
     patient = service.view_patient(actor, patient_id)
@@ -112,6 +115,7 @@ def show(patient_id: int):
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("patient_edit_page")
 def edit(patient_id: int):
     actor = current_actor()
     patient = service.get_patient(actor, patient_id)

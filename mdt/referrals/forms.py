@@ -1,9 +1,8 @@
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 
-from mdt.forms import clean_text, int_or_none
+from mdt.forms import Form, clean_text, int_or_none
 from mdt.meetings.models import URGENCIES
 
 _text = [clean_text]
@@ -22,7 +21,7 @@ def date_or_none(value):
         return text[:20]
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(Form):
     patient_id = SelectField("Patient", coerce=int_or_none, validate_choice=False)
     question = TextAreaField("The question for the MDT", filters=_text,
                              description="What do you want the team to decide or advise on?")
@@ -38,22 +37,22 @@ class ReferralForm(FlaskForm):
     version = HiddenField()
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     meeting = SelectField("Meeting", validate_choice=False)
     message = TextAreaField("Message to the referrer (optional)", filters=_text)
     version = HiddenField()
 
 
-class MoreInfoForm(FlaskForm):
+class MoreInfoForm(Form):
     message = TextAreaField("What more information do you need?", filters=_text)
     version = HiddenField()
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField("Reason for declining", filters=_text,
                            description="The referrer sees this")
     version = HiddenField()
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     version = HiddenField()

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from mdt.audit import service as audit
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
@@ -72,6 +73,7 @@ def _service_values(form) -> dict:
 
 @bp.route("/new", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("referral_page")
 def new():
     actor = current_actor()
     team_id = _team_for_new(actor)
@@ -99,6 +101,7 @@ def new():
 
 @bp.get("")
 @team_member_required
+@shows_patient_data("referral_list")
 def index():
     actor = current_actor()
     waiting, others = queries.triage_list(actor)
@@ -167,6 +170,7 @@ def _preselect(referral, options) -> str:
 
 @bp.get("/<int:referral_id>")
 @team_member_required
+@shows_patient_data("referral")
 def show(referral_id: int):
     actor = current_actor()
     referral = _referral_or_404(actor, referral_id)
@@ -179,6 +183,7 @@ def show(referral_id: int):
 
 @bp.route("/<int:referral_id>/edit", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("referral_page")
 def edit(referral_id: int):
     actor = current_actor()
     referral = _referral_or_404(actor, referral_id)

@@ -197,8 +197,8 @@ def build_message(item: Content, *, to: str, sender: str, unsubscribe_url: str,
     (The email.mime classes: a third of the cost of EmailMessage's header objects.)"""
     text, html = render(item, unsubscribe_url, topic_label)
     message = MIMEMultipart("alternative")
-    message["Subject"] = item.subject if item.subject.isascii() \
-        else Header(item.subject, "utf-8")
+    subject = " ".join(item.subject.split())  # a stored title with a new line: one line
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     message["From"] = sender
     message["To"] = to
     message["Date"] = format_datetime(sent_at)

@@ -1,10 +1,11 @@
-from flask_wtf import FlaskForm
+
 from wtforms import SelectMultipleField, widgets
 
+from mdt.forms import Form
 from mdt.reminders.kinds import TOPICS
 
 
-class TeamRemindersForm(FlaskForm):
+class TeamRemindersForm(Form):
     topics = SelectMultipleField(
         "What the team is reminded about",
         description="Select all that apply. People can also stop any of these for "
@@ -14,5 +15,5 @@ class TeamRemindersForm(FlaskForm):
         option_widget=widgets.CheckboxInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button and its CSRF token."""

@@ -1,6 +1,8 @@
-from flask_wtf import FlaskForm
+
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
+
+from mdt.forms import Form
 
 
 def _minutes(label: str, description: str = "") -> IntegerField:
@@ -9,7 +11,7 @@ def _minutes(label: str, description: str = "") -> IntegerField:
         NumberRange(1, 120, f"Enter {label.lower()} from 1 to 120")])
 
 
-class TeamSettingsForm(FlaskForm):
+class TeamSettingsForm(Form):
     review_interval_months = IntegerField(
         "Months between Holistic Needs Assessment reviews",
         description="The reports recommend a conversation every 6 to 12 months",

@@ -30,7 +30,8 @@ def add_user(*, email, name, password, profession="other", organisation="", phon
     if unknown:
         raise ValueError(f"Unknown skills: {', '.join(sorted(unknown))}")
     user = User(email=email, name=name.strip(),
-                password_hash=hash_password(password, email=email, name=name),
+                password_hash=hash_password(password, email=email, name=name,
+                                            teams=(team_name,) if team_name else ()),
                 profession=profession, organisation=organisation, phone=phone,
                 skills=list(skills), is_admin=is_admin)
     db.session.add(user)

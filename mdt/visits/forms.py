@@ -1,15 +1,15 @@
-from flask_wtf import FlaskForm
+
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from mdt.auth.models import SKILLS
-from mdt.forms import DateInputField, MaxLength, clean_text, int_or_none
+from mdt.forms import DateInputField, Form, MaxLength, clean_text, int_or_none
 from mdt.visits.models import WINDOWS
 
 _text = [clean_text]
 
 
-class VisitForm(FlaskForm):
+class VisitForm(Form):
     patient_id = SelectField("Patient", coerce=int_or_none, validate_choice=False)
     professional_id = SelectField("Professional", coerce=int_or_none, validate_choice=False)
     day = DateInputField("Day of the visit", description="For example, 1 12 2026")
@@ -21,11 +21,11 @@ class VisitForm(FlaskForm):
     task_type_ids = SelectMultipleField("Tasks", coerce=int, validate_choice=False)
 
 
-class CancelVisitForm(FlaskForm):
+class CancelVisitForm(Form):
     reason = TextAreaField("Reason for cancelling", filters=_text)
 
 
-class TaskTypeForm(FlaskForm):
+class TaskTypeForm(Form):
     name = StringField("Task", filters=_text, validators=[MaxLength(80)])
     skill = SelectField("Skill needed", choices=list(SKILLS.items()), validate_choice=False)
     minutes = IntegerField("Usual minutes", default=30, validators=[Optional()])

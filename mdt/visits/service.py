@@ -170,8 +170,9 @@ def cancel_planned(actor: Actor, visit: Visit, reason: str) -> None:
                                                       "reason": reason,
                                                       "patient_id": visit.patient_id})
     if visit.professional_id != actor.user_id:
-        notify(visit.professional_id, f"Your visit on {format_date(visit.day)} was cancelled: "
-                                      f"{reason}", f"/visits/{visit.id}")
+        # Not the typed reason: it may name the patient, and notices go out by email.
+        notify(visit.professional_id, f"Your visit on {format_date(visit.day)} was cancelled. "
+                                      "The reason is in the app.", f"/visits/{visit.id}")
 
 
 def cancel_for_everyone(actor: Actor, team_id: int, patient_id: int, day: date,
@@ -190,8 +191,8 @@ def cancel_for_everyone(actor: Actor, team_id: int, patient_id: int, day: date,
         visit.status, visit.cancel_reason = "cancelled", reason
         _audit(actor, team_id, "change", visit.id, {"status": ["planned", "cancelled"],
                                                     "reason": reason, "for_everyone": True})
-        notify(visit.professional_id, f"Visit on {format_date(day)} cancelled for everyone: "
-                                      f"{reason}", f"/visits/{visit.id}")
+        notify(visit.professional_id, f"Visit on {format_date(day)} cancelled for everyone. "
+                                      "The reason is in the app.", f"/visits/{visit.id}")
     _commit_or_conflict()
     return len(visits)
 

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from mdt.audit.reads import shows_patient_data
 from mdt.auth.models import SKILLS
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
@@ -38,6 +39,7 @@ def _team(actor) -> int:
 
 @bp.get("")
 @team_member_required
+@shows_patient_data("visit_day")
 def index():
     """My visits for a day, in order, with address and tasks."""
     actor = current_actor()
@@ -53,6 +55,7 @@ def index():
 
 @bp.get("/board")
 @team_member_required
+@shows_patient_data("visit_board")
 def board():
     """The team's day: every professional, every visit, and the merge suggestions."""
     actor = current_actor()
@@ -95,6 +98,7 @@ def _save(actor, team_id, form, visit=None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("visit_page")
 def new():
     actor = current_actor()
     team_id = _team(actor)
@@ -122,6 +126,7 @@ def _visit_or_404(actor, visit_id):
 
 @bp.route("/<int:visit_id>", methods=["GET", "POST"])
 @team_member_required
+@shows_patient_data("visit_page")
 def edit(visit_id: int):
     actor = current_actor()
     visit = _visit_or_404(actor, visit_id)
@@ -256,6 +261,7 @@ def tasks():
 
 @bp.get("/figures")
 @team_member_required
+@shows_patient_data("visit_figures")
 def figures():
     actor = current_actor()
     team_id = _team(actor)

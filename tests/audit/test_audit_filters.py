@@ -18,7 +18,7 @@ from mdt.audit.models import AuditEvent
 from mdt.extensions import db
 from mdt.timeutil import london_today, utcnow
 from tests.actions.test_actions import _add
-from tests.conftest import count_queries
+from tests.conftest import ClientRequest, count_queries
 
 SOURCE = Path(__file__).resolve().parents[2] / "mdt"
 
@@ -202,9 +202,36 @@ def test_any_json_details_render_as_text(app, changes):
     assert all(isinstance(label, str) and isinstance(text, str) for label, text in pairs)
     assert all(len(text) <= 300 for _, text in pairs)
     event = SimpleNamespace(at=utcnow(), role="chair", action="change", record_type="case",
+                            address="10.0.0.1",
                             record_id=1, patient_id=None, outcome="ok", changes=changes)
     with app.test_request_context():
         html = render_template("audit/_event.html", event=event, user_name="A",
                                describe=describe)
     assert html.count("<td") == 6
     assert "<script" not in html.lower() or "&lt;script" in html.lower()
+
+
+def test_an_admin_on_no_team_sees_no_names_or_nhs_numbers(app, client_request, make_user):
+    from tests.patients.test_views import GOOD
+
+    digits = GOOD["nhs_number"].replace(" ", "")
+    chair = make_user(role="chair")
+    admin = make_user(team=None, is_admin=True)
+    client_request.sign_in(chair)
+    client_request.post("patients.new", _data=dict(GOOD, team_id=_team_id(app)))
+    client_request.client.post("/patients/search", data={
+        "q": "Ellis", "csrf_token": client_request.csrf_token()})
+    mine = client_request.get("audit.index").get_text()
+    assert GOOD["family_name"] in mine  # the chair, on the team, sees the details
+    admin_client = ClientRequest(app).sign_in(admin)
+    text = admin_client.get("audit.index").get_text()
+    assert "create patient" in " ".join(text.split())
+    assert GOOD["family_name"] not in text and digits not in text
+    assert "(withheld: not your team)" in text
+    csv_text = admin_client.client.get("/audit/events.csv").get_data(as_text=True)
+    assert GOOD["family_name"] not in csv_text and digits not in csv_text
+    with app.app_context():  # search words are kept only as a keyed hash
+        searches = [e.changes for e in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.record_type == "patient_list"))]
+    searched = [c for c in searches if "search_hmac" in c]
+    assert searched and not any("Ellis" in str(c) for c in searches)

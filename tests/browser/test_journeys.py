@@ -56,7 +56,7 @@ def test_newcomer_adds_a_patient_after_a_mistake_and_the_chair_sees_both_in_the_
     page.fill("#nhs_number", GOOD_NHS_NUMBER)
     page.get_by_role("button", name="Add patient").click()
     expect(page).to_have_url(re.compile(r"/patients/\d+$"))
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Margaret Ellis added")
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Patient added")
     expect(page.locator("#at-a-glance")).to_be_visible()
 
     page.get_by_role("link", name="Audit log").click()

@@ -1,0 +1,121 @@
+"""A tamper-evident trail: each audit event carries the SHA-256 of its own content and of
+the event before it, so altering, deleting or slipping in a row breaks the chain from that
+row on, and `flask --app wsgi audit verify` names it.
+
+The chain's head (the last hash) is one row, `audit_chain_head`, taken with an UPDATE at a
+transaction's first event: PostgreSQL holds that row lock, SQLite its write lock, until the
+commit, so two requests never chain onto the same event (and ids follow the chain)."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, String, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from mdt.extensions import db
+from mdt.timeutil import as_utc
+
+HEAD_KEY = "audit_chain_head"
+
+
+class AuditChainHead(db.Model):
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+    events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def digest(prev_hash: str, row) -> str:
+    """The hash of one event: its content in a fixed form, and the hash before it."""
+    # Through JSON once first: keys become strings and tuples lists, as the database keeps them.
+    changes = json.loads(json.dumps(row.changes, default=str))
+    content = [prev_hash or "", as_utc(row.at).isoformat(timespec="microseconds"),
+               row.user_id, row.role or "", row.team_id, row.action, row.record_type,
+               row.record_id, row.patient_id, row.outcome, changes,
+               getattr(row, "address", None)]
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def link(audit_event) -> None:
+    """Chain a new event onto the head (called by audit.service.record before it is added)."""
+    session = db.session
+    info = session.info
+    if HEAD_KEY not in info:
+        take = (update(AuditChainHead).where(AuditChainHead.id == 1)
+                .values(events=AuditChainHead.events))
+        if not session.execute(take).rowcount:
+            # A fresh database (or a test's emptied one): start the chain, once, then lock.
+            dialect = session.get_bind().dialect.name
+            start = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+                AuditChainHead).values(id=1, last_hash="", events=0).on_conflict_do_nothing()
+            session.execute(start)
+            session.execute(take)
+        info[HEAD_KEY] = [session.scalar(select(AuditChainHead.last_hash)
+                                         .where(AuditChainHead.id == 1)) or "", 0]
+    head = info[HEAD_KEY]
+    audit_event.prev_hash = head[0]
+    audit_event.hash = digest(head[0], audit_event)
+    head[0] = audit_event.hash
+    head[1] += 1
+
+
+@event.listens_for(Session, "before_commit")
+def _save_head(session):
+    head = session.info.get(HEAD_KEY)
+    if head and head[1]:
+        session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(
+            last_hash=head[0], events=AuditChainHead.events + head[1]))
+        head[1] = 0
+
+
+def _forget(session, *args):
+    session.info.pop(HEAD_KEY, None)
+
+
+event.listen(Session, "after_commit", _forget)
+event.listen(Session, "after_rollback", _forget)
+
+
+@dataclass
+class Verdict:
+    checked: int
+    broken_at: int | None = None  # the first event that does not hold
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"OK: {self.checked} audit events, the chain is intact"
+        where = f"at audit event {self.broken_at}" if self.broken_at else "at the end"
+        return f"BROKEN {where} (after {self.checked} good events): {self.reason}"
+
+
+def verify(batch: int = 2000) -> Verdict:
+    """Walk every event in id order; the first that does not follow is named."""
+    from mdt.audit.models import AuditEvent
+
+    previous, checked = "", 0
+    stmt = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
+    for row in db.session.scalars(stmt):
+        if row.hash is None:
+            return Verdict(checked, row.id, "it carries no hash: inserted outside the app")
+        if row.prev_hash != previous:
+            return Verdict(checked, row.id, "it does not follow the event before it: a row "
+                                            "was deleted, or this one inserted out of order")
+        if digest(row.prev_hash, row) != row.hash:
+            return Verdict(checked, row.id, "its content does not match its hash: it was "
+                                            "altered after it was written")
+        previous, checked = row.hash, checked + 1
+    head = db.session.scalar(select(AuditChainHead.last_hash).where(AuditChainHead.id == 1))
+    if head is not None and head != previous:
+        return Verdict(checked, None, "the newest events were removed (the chain's head "
+                                      "names an event that is not there)")
+    return Verdict(checked)

@@ -1,0 +1,81 @@
+"""Audit by construction: a route that shows patient data says so with @shows_patient_data,
+and every successful read of it writes one audit row (who, which patients, what, when, from
+where) without the view having to remember. Refusals on a record id are audited app-wide
+(mdt/__init__.py). A test walks the URL map and fails a route that shows a patient's name or
+NHS number without the declaration (tests/audit/test_reads.py).
+
+Which patients: every Patient row loaded while the request ran (an ORM load event), plus any
+a view names with note_patients() when it reads columns rather than rows."""
+
+from functools import wraps
+
+from flask import g, has_request_context, make_response, request
+from flask_login import current_user
+from sqlalchemy import event
+
+from mdt.audit import service as audit
+from mdt.extensions import db
+from mdt.patients.models import Patient
+
+MAX_PATIENTS = 500  # a list page names at most this many in one row (then counts the rest)
+
+
+def shows_patient_data(record_type: str):
+    def wrap(view):
+        @wraps(view)
+        def audited(*args, **kwargs):
+            response = make_response(view(*args, **kwargs))
+            if request.method in ("GET", "HEAD") and response.status_code < 400 \
+                    and current_user.is_authenticated and not g.get("audited_read"):
+                record_read(record_type, kwargs)
+                db.session.commit()
+            return response
+        audited.patient_data = record_type
+        return audited
+    return wrap
+
+
+def note_patients(ids) -> None:
+    if has_request_context():
+        g.setdefault("patients_seen", set()).update(i for i in ids if i is not None)
+
+
+def record_read(record_type: str, view_args: dict) -> None:
+    from mdt.auth.scope import current_team_ids, team_roles
+
+    team_ids = current_team_ids()
+    team_id = team_ids[0] if len(team_ids) == 1 else None
+    seen = sorted(g.get("patients_seen", ()))
+    ids = [v for k, v in view_args.items() if k.endswith("_id") and isinstance(v, int)]
+    changes = {"route": request.endpoint, "patients": seen[:MAX_PATIENTS]}
+    if len(seen) > MAX_PATIENTS:
+        changes["more_patients"] = len(seen) - MAX_PATIENTS
+    audit.record(user_id=current_user.id, role=team_roles().get(team_id, ""), team_id=team_id,
+                 action="view", record_type=record_type, record_id=ids[0] if ids else None,
+                 patient_id=seen[0] if len(seen) == 1 else None, changes=changes)
+
+
+@event.listens_for(Patient, "load")
+def _seen(patient, context):
+    note_patients([patient.id])
+
+
+def audit_refusal(status: int) -> None:
+    """A 403 or 404 on a route that names a record id (another team's, or none): who tried
+    which id, unless the view already audited its own refusal."""
+    from mdt.auth.scope import current_team_ids
+
+    ids = {k: v for k, v in (request.view_args or {}).items() if k.endswith("_id")}
+    if not ids or not current_user.is_authenticated or g.get("audited_refusal"):
+        return
+    db.session.rollback()
+    view = request.url_rule and request.url_rule.endpoint
+    team_ids = current_team_ids()
+    first = next(iter(ids.values()))
+    audit.record(user_id=current_user.id, role="", team_id=team_ids[0] if team_ids else None,
+                 action="view" if request.method in ("GET", "HEAD") else "change",
+                 record_type=(view or "unknown")[:40], record_id=first
+                 if isinstance(first, int) else None, outcome="refused",
+                 patient_id=ids.get("patient_id"),
+                 changes={"status": status, **{k: str(v)[:20] for k, v in ids.items()}})
+    db.session.commit()
