@@ -34,6 +34,8 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = None  # server-side sessions do this job (auth.service)
     csrf.init_app(app)
     htmx.init_app(app)
+    from mdt import once
+    once.init_app(app)
     _init_templates(app)
     _init_security_headers(app)
     _init_error_pages(app)
@@ -139,10 +141,17 @@ def _init_security_headers(app: Flask) -> None:
         return response
 
 
+def _is_contention(error) -> bool:
+    """A deadlock, a serialisation failure or SQLite's lock wait running out."""
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01", "55P03") or "database is locked" in str(error)
+
+
 def _init_error_pages(app: Flask) -> None:
     def page(status: int, title: str, message: str):
         return render_template("errors/error.html", title=title, message=message), status
 
+    from sqlalchemy.exc import IntegrityError, OperationalError
     from sqlalchemy.orm.exc import StaleDataError
 
     from mdt.audit.reads import audit_refusal
@@ -168,6 +177,20 @@ def _init_error_pages(app: Flask) -> None:
                     "the page to see the record as it is now, then try again.")
 
     app.register_error_handler(StaleDataError, stale)
+
+    def same_moment(error):
+        # Two requests that each passed their checks and then collided in the database
+        # (the same patient added to a list twice at once, say): the second is refused.
+        if isinstance(error, OperationalError) and not _is_contention(error):
+            raise error
+        db.session.rollback()
+        audit_refusal(409)
+        return page(409, "Someone else has just done this",
+                    "Another change reached the same record at the same moment. Reload the "
+                    "page to see it as it is now; nothing of yours was half-saved.")
+
+    app.register_error_handler(IntegrityError, same_moment)
+    app.register_error_handler(OperationalError, same_moment)
     app.register_error_handler(413, lambda e: page(
         413, "What you sent is too large", "Shorten the text and try again."))
     app.register_error_handler(429, lambda e: page(

@@ -83,3 +83,45 @@ def test_static_vendor_files_are_served(client_request):
         response = client_request.client.get(path)
         assert response.status_code == 200, path
         response.close()
+
+
+def test_ids_past_the_integer_range_are_404_not_500(client_request, make_user):
+    client_request.sign_in(make_user())
+    for path in ("/patients/99999999999999999999999", "/meetings/2147483648",
+                 "/actions/99999999999999999999999/complete"):
+        response = client_request.client.get(path)
+        assert response.status_code in (404, 405), path
+
+
+def test_permissions_policy_turns_off_what_the_app_never_uses(client_request):
+    policy = client_request.client.get("/sign-in").headers["Permissions-Policy"]
+    assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
+
+
+def test_a_new_line_in_a_single_line_field_is_refused(app, client_request, make_user):
+    from tests.meetings.conftest import FUTURE, date_fields
+
+    client_request.sign_in(make_user(role="chair"))
+    page = client_request.post("meetings.new", _data={
+        "title": "MDT\r\nBcc: someone@evil.example", "start": "12:30", "end": "14:00",
+        "location": "Room 2", **date_fields("day", FUTURE)}, _expected_status=400)
+    assert "Title must be on one line" in page.select_one(".nhsuk-error-summary").get_text()
+
+
+def test_no_patient_name_travels_in_the_session_cookie(app, client_request, make_user):
+    """Flash messages live in the (signed, not encrypted) session cookie."""
+    import base64
+    import zlib
+
+    from tests.patients.test_views import GOOD, _team_id
+
+    client_request.sign_in(make_user())
+    response = client_request.client.post("/patients/new", data=dict(
+        GOOD, team_id=_team_id(app), csrf_token=client_request.csrf_token()))
+    assert response.status_code == 303
+    cookie = client_request.client.get_cookie("mdt_session").value
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
+    assert "Patient added" in text
+    assert GOOD["family_name"] not in text and GOOD["given_name"] not in text

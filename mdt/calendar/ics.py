@@ -88,7 +88,13 @@ def london_timezone() -> Timezone:
 
 
 def _local(value: datetime) -> datetime:
-    return as_utc(value).astimezone(LONDON)
+    """UK local time with its TZID; but the second 01:30 of the night the clocks go back
+    cannot be written that way (a TZID time that happens twice means the first, RFC 5545
+    3.3.5), so that one is written in UTC."""
+    local = as_utc(value).astimezone(LONDON)
+    if local.fold:
+        return as_utc(value)
+    return local
 
 
 def _address(person: Person, **params) -> vCalAddress:

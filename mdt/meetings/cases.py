@@ -141,9 +141,11 @@ def remove_case(actor: Actor, meeting: Meeting, case: Case, reason: str) -> None
     if len(reason) > REASON_LIMIT:
         raise MeetingError({"removed_reason": f"Reason must be {REASON_LIMIT} characters or "
                                               "fewer"})
+    if case.status == "removed":  # removed already (a colleague, or a second click)
+        return
+    before = case.status
     case.status, case.removed_reason = "removed", reason
-    _audit(actor, meeting, "change", case, {"status": ["listed", "removed"],
-                                               "reason": reason})
+    _audit(actor, meeting, "change", case, {"status": [before, "removed"], "reason": reason})
     db.session.commit()
 
 

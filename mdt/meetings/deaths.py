@@ -76,7 +76,8 @@ def save_review(actor: Actor, meeting: Meeting, patient_id: int, *, went_well: s
         review = DeathReview(meeting_id=meeting.id, patient_id=patient_id,
                              recorded_by_id=actor.user_id)
         db.session.add(review)
-    elif seen_version is not None and seen_version != review.version:
+    elif seen_version is None or seen_version != review.version:
+        # A colleague saved one since this form was drawn (it had no review, or an older one).
         raise MeetingError({"form": CONFLICT})
     review.went_well, review.would_change = went_well, would_change
     review.recorded_by_id = actor.user_id

@@ -10,13 +10,25 @@ from mdt.meetings.recurrence import ORDINALS, WEEKDAY_NAMES
 _text = [clean_text]
 
 
+_CLOCK = re.compile(r"\s*(\d{1,2})[:.]?(\d{2})\s*(BST|GMT)?\s*", re.I)
+
+
 def parse_clock(text: str | None) -> time | None:
-    """'12:30', '12.30', '1230' or '9:00' as a time; None when it is not a real time."""
-    match = re.fullmatch(r"\s*(\d{1,2})[:.]?(\d{2})\s*", text or "")
+    """'12:30', '12.30', '1230' or '9:00' as a time (a 'BST' or 'GMT' after it is read by
+    parse_fold); None when it is not a real time."""
+    match = _CLOCK.fullmatch(text or "")
     if not match:
         return None
     hours, minutes = int(match.group(1)), int(match.group(2))
     return time(hours, minutes) if hours < 24 and minutes < 60 else None
+
+
+def parse_fold(text: str | None) -> int | None:
+    """Which of a time that happens twice (the clocks go back): BST the first (0), GMT the
+    second (1); None when not said."""
+    match = _CLOCK.fullmatch(text or "")
+    zone = (match.group(3) or "").upper() if match else ""
+    return {"BST": 0, "GMT": 1}.get(zone)
 
 
 class MeetingForm(Form):

@@ -3,7 +3,7 @@ Finishing or cancelling carries every undiscussed case forward: no case is ever 
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from mdt.meetings import recurrence
 from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
 from mdt.teams.models import Membership
 from mdt.teams.service import is_member
-from mdt.timeutil import london_to_utc, to_london, utcnow
+from mdt.timeutil import checked_london_to_utc, clock_problem, london_to_utc, to_london, utcnow
 
 MAX_GUESTS = 50
 TEXT_LIMITS = {"title": 120, "location": 200, "video_url": 500}
@@ -40,6 +40,14 @@ class MeetingDetails:
     video_url: str = ""
     chair_id: int | None = None
     guest_emails: str = ""
+    start_fold: int | None = None  # which 01:30 on the night the clocks go back (0 BST, 1 GMT)
+    end_fold: int | None = None
+
+    def starts_at(self) -> datetime:
+        return checked_london_to_utc(self.day, self.start, self.start_fold)
+
+    def ends_at(self) -> datetime:
+        return checked_london_to_utc(self.day, self.end, self.end_fold)
 
 
 def _new_uid() -> str:
@@ -82,10 +90,20 @@ def validate_details(actor: Actor, team_id: int, details: MeetingDetails, *,
         errors["start"] = "Enter the start time, for example 12:30"
     if details.end is None:
         errors["end"] = "Enter the end time, for example 14:00"
-    if details.start and details.end and details.end <= details.start:
+    starts = ends = None
+    if details.day and details.start:
+        try:
+            starts = details.starts_at()
+        except ValueError as exc:  # a time the clocks skip, or one that happens twice
+            errors["start"] = str(exc)
+    if details.day and details.end:
+        try:
+            ends = details.ends_at()
+        except ValueError as exc:
+            errors["end"] = str(exc)
+    if starts and ends and ends <= starts:  # compared in UTC: right across a clock change
         errors["end"] = "The meeting must end after it starts"
-    if details.day and details.start and not allow_past and \
-            london_to_utc(details.day, details.start) < utcnow():
+    if starts and not allow_past and starts < utcnow():
         errors["day"] = "The meeting must be in the future"
     if not is_member(team_id, details.chair_id):
         errors["chair_id"] = "Choose a chair from the team"
@@ -123,8 +141,7 @@ def schedule_meeting(actor: Actor, team_id: int, details: MeetingDetails) -> Mee
         raise LookupError("not your team")
     guests = validate_details(actor, team_id, details)
     meeting = Meeting(team_id=team_id, title=details.title.strip(),
-                      starts_at=london_to_utc(details.day, details.start),
-                      ends_at=london_to_utc(details.day, details.end),
+                      starts_at=details.starts_at(), ends_at=details.ends_at(),
                       location=details.location.strip(), video_url=details.video_url.strip(),
                       chair_id=details.chair_id, uid=_new_uid())
     db.session.add(meeting)
@@ -136,10 +153,29 @@ def schedule_meeting(actor: Actor, team_id: int, details: MeetingDetails) -> Mee
     return meeting
 
 
+SERIES_CHECK_YEARS = 15
+
+
+def series_clock_check(rule: str, details: MeetingDetails) -> None:
+    """A series meets at the same UK clock time on every date: refuse a time that, on one
+    of its dates in the next years, the clocks skip or repeat (the meeting would move or
+    be ambiguous that day)."""
+    dates = recurrence.occurrences(rule, details.day, after=details.day - timedelta(days=1),
+                                   count=SERIES_CHECK_YEARS * 53)
+    for field, clock in (("start", details.start), ("end", details.end)):
+        for day in dates:
+            if clock_problem(day, clock):
+                raise MeetingError({field: f"The clocks change on {day.day} {day:%B %Y}, one "
+                                           f"of this series' dates, so {clock:%H:%M} does "
+                                           "not happen once that day: choose a time outside "
+                                           "01:00 to 01:59"})
+
+
 def create_series(actor: Actor, team_id: int, details: MeetingDetails, rule: str) -> MeetingSeries:
     if team_id not in actor.team_ids:
         raise LookupError("not your team")
     guests = validate_details(actor, team_id, details)
+    series_clock_check(rule, details)
     series = MeetingSeries(team_id=team_id, title=details.title.strip(), rrule=rule,
                            first_date=details.day, start_time=details.start,
                            end_time=details.end, location=details.location.strip(),
@@ -185,8 +221,7 @@ def move_meeting(actor: Actor, meeting: Meeting, details: MeetingDetails) -> Mee
     validate_details(actor, meeting.team_id, details)
     before = (meeting.starts_at, meeting.ends_at, meeting.location, meeting.video_url)
     meeting.title = details.title.strip()
-    meeting.starts_at = london_to_utc(details.day, details.start)
-    meeting.ends_at = london_to_utc(details.day, details.end)
+    meeting.starts_at, meeting.ends_at = details.starts_at(), details.ends_at()
     meeting.location, meeting.video_url = details.location.strip(), details.video_url.strip()
     meeting.chair_id = details.chair_id
     if (meeting.starts_at, meeting.ends_at, meeting.location, meeting.video_url) != before:

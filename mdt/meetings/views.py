@@ -14,7 +14,14 @@ from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings import agenda, deaths, queries, recurrence, timing
 from mdt.meetings import cases as case_service
 from mdt.meetings import service as meetings
-from mdt.meetings.forms import CaseForm, EditMeetingForm, MeetingForm, RemoveCaseForm, parse_clock
+from mdt.meetings.forms import (
+    CaseForm,
+    EditMeetingForm,
+    MeetingForm,
+    RemoveCaseForm,
+    parse_clock,
+    parse_fold,
+)
 from mdt.meetings.models import Case, Meeting
 from mdt.patients.listing import patient_choices
 from mdt.referrals.queries import referrals_for_cases
@@ -71,7 +78,8 @@ def index():
 def _details(form) -> meetings.MeetingDetails:
     return meetings.MeetingDetails(
         title=form.title.data or "", day=form.day.data, start=parse_clock(form.start.data),
-        end=parse_clock(form.end.data), location=form.location.data or "",
+        end=parse_clock(form.end.data), start_fold=parse_fold(form.start.data),
+        end_fold=parse_fold(form.end.data), location=form.location.data or "",
         video_url=form.video_url.data or "", chair_id=form.chair_id.data,
         guest_emails=form.guest_emails.data or "")
 

@@ -13,7 +13,7 @@ from mdt.extensions import db
 from mdt.patients.models import PatientTeam
 from mdt.patients.service import closed_message
 from mdt.teams.service import is_member
-from mdt.timeutil import format_date, london_today, utcnow
+from mdt.timeutil import clock_problem, format_date, london_today, utcnow
 from mdt.visits import merge as engine
 from mdt.visits.models import WINDOWS, Notification, TaskType, Visit, VisitMerge, VisitTask
 
@@ -79,6 +79,15 @@ def team_skills(team_id: int) -> set[str]:
     return {skill for _, user in team_members([team_id]) for skill in (user.skills or [])}
 
 
+def visit_time_problem(day: date, at_time: time) -> str | None:
+    """A set visit time the clocks skip or repeat that night: refused (a nurse would not
+    know which 01:30 to come at)."""
+    if clock_problem(day, at_time) is None:
+        return None
+    return (f"The clocks change at night on {format_date(day)}, so {at_time:%H:%M} does not "
+            "happen once that day: choose a time outside 01:00 to 01:59")
+
+
 def plan_visit(actor: Actor, *, team_id: int, patient_id: int | None, professional_id,
                day: date | None, window: str, at_time: time | None, minutes: int | None,
                task_type_ids: list[int], visit: Visit | None = None) -> tuple[Visit, list[str]]:
@@ -101,6 +110,9 @@ def plan_visit(actor: Actor, *, team_id: int, patient_id: int | None, profession
         errors["window"] = "Choose morning, afternoon, evening or a set time"
     elif window == "timed" and at_time is None:
         errors["at_time"] = "Enter the time of the visit, for example 10:30"
+    elif window == "timed" and day is not None and (problem := visit_time_problem(day,
+                                                                                   at_time)):
+        errors["at_time"] = problem
     if minutes is None or not 5 <= minutes <= 480:
         errors["minutes"] = "Expected duration must be between 5 and 480 minutes"
     chosen = [t for t in task_types(team_id) if t.id in set(task_type_ids)]

@@ -207,7 +207,7 @@ def test_any_json_details_render_as_text(app, changes):
     with app.test_request_context():
         html = render_template("audit/_event.html", event=event, user_name="A",
                                describe=describe)
-    assert html.count("<td") == 6
+    assert html.count("<td") == 7
     assert "<script" not in html.lower() or "&lt;script" in html.lower()
 
 
