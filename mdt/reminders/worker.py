@@ -1,10 +1,9 @@
-"""What a worker process needs for reminders: the queue to listen on, and the ticker that
-asks for a planner run every REMINDER_PLAN_INTERVAL seconds."""
+"""What a worker process needs for reminders: the queue to listen on (the planner runs in a
+process of its own beside it: mdt/reminders/planner_process.py)."""
 
 import os
 
 from mdt.extensions import db
-from mdt.reminders.trigger import start_ticker
 
 
 def setup(app) -> list[str]:
@@ -14,7 +13,6 @@ def setup(app) -> list[str]:
     # database connections (SQLAlchemy's advice for os.fork).
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     _warm()
-    start_ticker(app)
     return [app.config["REMINDER_QUEUE"]]
 
 

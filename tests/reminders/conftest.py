@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 FAST = {  # small timeouts so recovery happens within a test
     "REMINDER_SENDING_TIMEOUT": 3,
     "REMINDER_RETRY_INTERVALS": [1, 1, 2],
+    "REMINDER_RETRY_BASE": 1,
+    "REMINDER_RETRY_CAP": 2,
     "REMINDER_LOST_JOB_GRACE": 1,
     "REMINDER_PLAN_INTERVAL": 3600,  # tests run the planner themselves
     "REMINDER_JOB_TIMEOUT": 60,
@@ -189,8 +191,8 @@ def quiesce(redis: Redis) -> None:
     from rq import Queue, Worker
     from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-    from mdt.reminders.jobs import DIRTY_KEY, LAST_PLAN_KEY, PLAN_JOB_ID
-    from mdt.reminders.trigger import TICK_KEY
+    from mdt.reminders.jobs import DIRTY_KEY, LAST_PLAN_KEY
+    from mdt.reminders.trigger import LEASE_KEY, TICK_KEY
 
     queue = Queue("reminders", connection=redis)
     started = StartedJobRegistry(queue=queue)
@@ -202,7 +204,7 @@ def quiesce(redis: Redis) -> None:
     for registry in (ScheduledJobRegistry(queue=queue), FailedJobRegistry(queue=queue)):
         for job_id in registry.get_job_ids():
             registry.remove(job_id, delete_job=True)
-    redis.delete(DIRTY_KEY, LAST_PLAN_KEY, TICK_KEY, f"rq:job:{PLAN_JOB_ID}")
+    redis.delete(DIRTY_KEY, LAST_PLAN_KEY, TICK_KEY, LEASE_KEY)
 
 
 # --- the app and the worker --------------------------------------------------------------
