@@ -168,27 +168,26 @@ def _init_error_pages(app: Flask) -> None:
     app.register_error_handler(404, refused(
         404, "Page not found", "If you typed the web address, check it is correct."))
 
-    def stale(error):
-        # Two people changed the same record at once: the second is refused, never a 500.
-        db.session.rollback()
-        audit_refusal(409)
-        return page(409, "Someone else has just changed this",
-                    "Their change was saved a moment before yours, so yours was not. Reload "
-                    "the page to see the record as it is now, then try again.")
+    def conflict(title, message):
+        """Two requests that each passed their checks and then collided in the database (a
+        stale version, the same patient added twice at once, a deadlock): the second is
+        refused with a page, audited, never a 500."""
+        def handler(error):
+            if isinstance(error, OperationalError) and not _is_contention(error):
+                raise error
+            db.session.rollback()
+            audit_refusal(409)
+            return page(409, title, message)
+        return handler
 
-    app.register_error_handler(StaleDataError, stale)
-
-    def same_moment(error):
-        # Two requests that each passed their checks and then collided in the database
-        # (the same patient added to a list twice at once, say): the second is refused.
-        if isinstance(error, OperationalError) and not _is_contention(error):
-            raise error
-        db.session.rollback()
-        audit_refusal(409)
-        return page(409, "Someone else has just done this",
-                    "Another change reached the same record at the same moment. Reload the "
-                    "page to see it as it is now; nothing of yours was half-saved.")
-
+    app.register_error_handler(StaleDataError, conflict(
+        "Someone else has just changed this", "Their change was saved a moment before "
+        "yours, so yours was not. Reload the page to see the record as it is now, then try "
+        "again."))
+    same_moment = conflict(
+        "Someone else has just done this", "Another change reached the same record at the "
+        "same moment. Reload the page to see it as it is now; nothing of yours was "
+        "half-saved.")
     app.register_error_handler(IntegrityError, same_moment)
     app.register_error_handler(OperationalError, same_moment)
     app.register_error_handler(413, lambda e: page(
