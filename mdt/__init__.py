@@ -7,6 +7,7 @@ from flask import Flask, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
@@ -79,6 +80,8 @@ def _init_templates(app: Flask) -> None:
 
     app.jinja_env.globals.update(render_field=render_field, lifecycle_label=lifecycle_label,
                                  place_labels=PLACE_LABELS)
+    app.jinja_env.filters["multiline"] = lambda text: Markup(
+        '<span class="app-pre-line">{}</span>').format(text if text is not None else "")
     app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display,
                                  uk_clock=format_clock)
 

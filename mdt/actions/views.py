@@ -1,5 +1,6 @@
 """My actions, the team board, one action with its log, and the action forms."""
 
+from dateutil.relativedelta import relativedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from mdt.actions import queries, service
@@ -40,8 +41,10 @@ def index():
     patient_id = int_or_none(request.args.get("patient_id"))
     patient = patients.get_patient(actor, patient_id) if patient_id else None
     groups = queries.my_actions(actor, london_today(), patient.id if patient else None)
+    today = london_today()
     return render_template("actions/index.html", groups=groups, patient=patient,
-                           today=london_today(), note_form=NoteForm())
+                           today=today, log_from=today - relativedelta(months=3),
+                           note_form=NoteForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])

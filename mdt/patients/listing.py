@@ -106,6 +106,11 @@ def rows_for_patients(team_id: int, patient_ids) -> dict[int, PatientRow]:
     return {row.patient.id: row for row in _to_rows(result, london_today())}
 
 
+class PatientRows(list):
+    """The rows, and whether more matched than LIMIT (the page says so: never silently)."""
+    truncated = False
+
+
 def search_hmac(words: str) -> str:
     """A keyed hash of search words: an auditor holding the key can check "was this name
     searched?", but the trail itself never shows what was typed."""
@@ -123,7 +128,7 @@ def list_patients(actor: Actor, filters: ListFilters = ListFilters(),
     """Rows of (patient, team) on the actor's teams. The list is audited as one view (with the
     search words) since it shows PID."""
     stmt = _row_query(actor.team_ids)
-    rows = []
+    rows, truncated = [], False
     conditions = _search_conditions(filters.query) if filters.query else []
     if conditions is not None:
         if filters.key_worker == "me":
@@ -137,8 +142,10 @@ def list_patients(actor: Actor, filters: ListFilters = ListFilters(),
         if filters.caseload != "all":
             stmt = stmt.where(PatientTeam.status == (filters.caseload or "on_caseload"))
         stmt = stmt.where(*conditions).order_by(Patient.family_name, Patient.given_name,
-                                                Patient.id, PatientTeam.team_id).limit(LIMIT)
+                                                Patient.id, PatientTeam.team_id).limit(LIMIT + 1)
         rows = _to_rows(db.session.execute(stmt), london_today())
+        truncated = len(rows) > LIMIT
+        rows = rows[:LIMIT]
     if filters.review:
         wanted = {"overdue": {"overdue"}, "due_soon": {"due_soon"},
                   "flagged": {"overdue", "due_soon"}}[filters.review]
@@ -149,6 +156,8 @@ def list_patients(actor: Actor, filters: ListFilters = ListFilters(),
     elif filters.sort == "stage":
         order = list(PATHWAY_STAGES)
         rows.sort(key=lambda row: -order.index(row.patient.pathway_stage))
+    rows = PatientRows(rows)
+    rows.truncated = truncated
     if not audited:  # a picker inside a page that audits its own read
         return rows
     changes = {"shown": len(rows), **filters.as_args()}

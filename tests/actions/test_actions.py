@@ -261,3 +261,17 @@ def test_my_actions_and_board_queries_are_the_same_at_10_and_1000(app, client_re
     assert len(page.select(".action-row")) == 1000
     assert board.select_one("#board-count").get_text().startswith("1000")
     assert len(mine_10) == len(mine_1000) and len(board_10) == len(board_1000)
+
+
+def test_every_export_is_reachable_from_a_screen(app, client_request, team):
+    """The action log (last 3 months, so the link always works) from My actions; the
+    invitation download from the meeting page."""
+    client_request.sign_in(team.chair)
+    _add(client_request, team.patient.id, team.nurse.id)
+    page = client_request.get("actions.index")
+    links = [a["href"] for a in page.select("#action-log-links a")]
+    assert len(links) == 2
+    for href in links:
+        response = client_request.client.get(href)
+        assert response.status_code == 200, href
+    assert "Order a hospital bed" in client_request.client.get(links[1]).get_data(as_text=True)

@@ -317,3 +317,12 @@ def test_the_video_link_is_a_real_link_and_hostile_text_stays_text(app, client_r
     link = page.find("a", string="Join the video call")
     assert link["href"] == hostile
     assert page.select("main script") == []
+
+
+def test_the_meeting_page_links_its_calendar_invitation(client_request, team, meeting):
+    client_request.sign_in(team.nurse)
+    page = client_request.get("meetings.show", meeting_id=meeting.id)
+    href = page.select_one("#invite-download")["href"]
+    response = client_request.client.get(href)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert b"BEGIN:VEVENT" in response.data

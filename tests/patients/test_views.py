@@ -196,3 +196,37 @@ def test_patient_list_queries_do_not_grow_with_rows(app, client_request, make_us
         page = client_request.get("patients.index")
     assert len(page.select("#patient-table tbody tr")) == 31
     assert len(many) == len(few) <= 12
+
+
+def test_a_typed_address_keeps_its_lines_without_a_blank_line_above(app, client_request,
+                                                                    make_user, make_patient):
+    patient = make_patient(address="12 Mill Lane\nRiverside")
+    client_request.sign_in(make_user())
+    page = client_request.get("patients.show", patient_id=patient.id)
+    cell = next(row.select_one("dd") for row in page.select("#details .nhsuk-summary-list__row")
+                if row.select_one("dt").get_text(strip=True) == "Address")
+    span = cell.select_one("span.app-pre-line")
+    # The text's own line break only (the macro's indentation collapses under pre-line).
+    assert [line.strip() for line in span.get_text().split("\n")] == ["12 Mill Lane",
+                                                                      "Riverside"]
+    assert not cell.get_text().startswith("\n\n")
+    css = (app.static_folder + "/css/app.css")
+    rules = open(css).read()
+    assert ".app-pre-line { white-space: pre-line; }" in rules
+    assert ".nhsuk-summary-list__value { white-space" not in rules
+
+
+def test_a_list_longer_than_the_limit_says_so(app, client_request, make_user, make_patient,
+                                              monkeypatch):
+    from mdt.patients import listing
+
+    monkeypatch.setattr(listing, "LIMIT", 3)
+    for n in range(4):
+        make_patient(given=f"P{n}", family=f"Family{n}")
+    client_request.sign_in(make_user())
+    page = client_request.get("patients.index")
+    assert len(page.select("#patient-table tbody tr")) == 3
+    assert "more match" in page.select_one("#patient-count").get_text()
+    monkeypatch.setattr(listing, "LIMIT", 10)
+    page = client_request.get("patients.index")
+    assert page.select_one("#patient-count").get_text().strip() == "4 patients"
