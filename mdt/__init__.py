@@ -213,7 +213,7 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.calendar.views import bp as calendar_bp
     from mdt.health import bp as health_bp
     from mdt.lifecycle.views import bp as lifecycle_bp
-    from mdt.meetings import live_views  # noqa: F401  (routes on the meetings blueprint)
+    from mdt.meetings import death_views, live_views  # noqa: F401  (meetings blueprint routes)
     from mdt.meetings.views import bp as meetings_bp
     from mdt.patients import care_views  # noqa: F401  (routes on the patients blueprint)
     from mdt.patients.views import bp as patients_bp

@@ -35,7 +35,6 @@ class Submission(db.Model):
 
     fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     at = mapped_column(UTCDateTime, nullable=False, index=True)
-    location: Mapped[str | None] = mapped_column(String(500), nullable=True)  # unused
     done_at = mapped_column(UTCDateTime, nullable=True)  # when the first copy's answer went
 
 

@@ -17,8 +17,6 @@ from mdt.audit import service as audit
 from mdt.extensions import db
 from mdt.patients.models import Patient
 
-MAX_PATIENTS = 500  # a list page names at most this many in one row (then counts the rest)
-
 
 def shows_patient_data(record_type: str):
     def wrap(view):
@@ -45,14 +43,13 @@ def record_read(record_type: str, view_args: dict) -> None:
 
     team_ids = current_team_ids()
     team_id = team_ids[0] if len(team_ids) == 1 else None
-    seen = sorted(g.get("patients_seen", ()))
+    seen = g.get("patients_seen", set())
     ids = [v for k, v in view_args.items() if k.endswith("_id") and isinstance(v, int)]
-    changes = {"route": request.endpoint, "patients": seen[:MAX_PATIENTS]}
-    if len(seen) > MAX_PATIENTS:
-        changes["more_patients"] = len(seen) - MAX_PATIENTS
+    # audit.record adds the patients loaded (the "patients" list) to every read it writes.
     audit.record(user_id=current_user.id, role=team_roles().get(team_id, ""), team_id=team_id,
                  action="view", record_type=record_type, record_id=ids[0] if ids else None,
-                 patient_id=seen[0] if len(seen) == 1 else None, changes=changes)
+                 patient_id=next(iter(seen)) if len(seen) == 1 else None,
+                 changes={"route": request.endpoint})
 
 
 @event.listens_for(Patient, "load")

@@ -12,6 +12,9 @@ PATIENT_RECORDS = frozenset({"patient", "key_information", "key_worker", "hna",
                              "pathway_stage", "lifecycle"})
 
 
+MAX_PATIENTS = 500  # a list page names at most this many in one row (then counts the rest)
+
+
 def patient_of(record_type, record_id, changes) -> int | None:
     """The patient an event concerns: the record itself, or the patient_id in its details."""
     if record_type in PATIENT_RECORDS and isinstance(record_id, int):
@@ -36,7 +39,9 @@ def record(*, user_id, role, team_id, action, record_type, record_id=None,
             g.audited_read = True  # the read is audited: @shows_patient_data adds nothing
             if "patients" not in changes:  # which patients: every one loaded so far
                 seen = sorted(g.get("patients_seen", ()))
-                changes["patients"] = seen[:500]
+                changes["patients"] = seen[:MAX_PATIENTS]
+                if len(seen) > MAX_PATIENTS:
+                    changes["more_patients"] = len(seen) - MAX_PATIENTS
         if outcome == "refused":
             g.audited_refusal = True
     # From where: the address of the request (none for a job or the command line).

@@ -67,6 +67,14 @@ class Effects:
     to_team: Team | None = None
 
     @property
+    def carer_call(self) -> str:
+        """Who the bereavement follow-up calls: 'Tom Fletcher (Son, 07700 900123)'."""
+        who = self.carer.get("carer_name") or "the main carer"
+        about = ", ".join(v for v in (self.carer.get("carer_relationship"),
+                                      self.carer.get("carer_phone")) if v)
+        return f"{who} ({about})" if about else who
+
+    @property
     def kept(self) -> list:
         return [a for a, _ in self.actions if a.id in self.change.keep_action_ids]
 
@@ -250,16 +258,12 @@ def _record_death_in_key_information(actor, patient, change) -> None:
 
 
 def _bereavement_action(actor, patient, change, effects) -> None:
-    carer = effects.carer
-    who = carer.get("carer_name") or "the main carer"
-    about = ", ".join(v for v in (carer.get("carer_relationship"), carer.get("carer_phone"))
-                      if v)
     owner = effects.key_worker.id if effects.key_worker else actor.user_id
     due = max(london_today(), change.happened_on + timedelta(days=14))
     actions.create_action(
         actor, team_id=change.team_id, owner_id=owner, due_on=due, patient_id=patient.id,
-        description=f"Bereavement follow-up: call {who}{f' ({about})' if about else ''} "
-                    "within 2 weeks of the death",
+        description=f"Bereavement follow-up: call {effects.carer_call} within 2 weeks of "
+                    "the death",
         bereavement=True, commit=False)
 
 

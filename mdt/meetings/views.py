@@ -365,32 +365,6 @@ def minutes(meeting_id: int):
                            deaths=deaths.deaths_since_last(meeting))
 
 
-@bp.post("/<int:meeting_id>/deaths/<int:patient_id>")
-@team_member_required
-def death_review(meeting_id: int, patient_id: int):
-    """The team's reflective review of one death (any member may write it)."""
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    version = request.form.get("version", "")
-    try:
-        deaths.save_review(actor, meeting, patient_id,
-                           went_well=request.form.get("went_well", ""),
-                           would_change=request.form.get("would_change", ""),
-                           seen_version=int(version) if version.isdigit() else None)
-    except LookupError:
-        abort(404)
-    except meetings.MeetingError as exc:
-        audit.refused(actor, meeting.team_id, action="change", record_type="death_review",
-                      record_id=meeting.id, errors=list(exc.errors), patient_id=patient_id)
-        context = _page_context(actor, meeting)
-        context["errors"] = [{"text": text, "href": f"#death-{patient_id}-{name}"}
-                             for name, text in exc.errors.items()]
-        context["death_form"] = {"patient_id": patient_id, **request.form}
-        return render_template("meetings/show.html", **context), 400
-    flash("Review saved")
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#deaths", code=303)
-
-
 @bp.get("/<int:meeting_id>/actions.csv")
 @team_member_required
 @shows_patient_data("meeting_actions")

@@ -21,7 +21,6 @@ def upgrade():
     op.create_table('submissions',
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('location', sa.String(length=500), nullable=True),
     sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('fingerprint', name=op.f('pk_submissions'))
     )
