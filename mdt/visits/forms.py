@@ -1,5 +1,5 @@
 
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from mdt.auth.models import SKILLS
@@ -19,6 +19,10 @@ class VisitForm(Form):
     minutes = IntegerField("Expected duration in minutes", default=30,
                            validators=[Optional()])
     task_type_ids = SelectMultipleField("Tasks", coerce=int, validate_choice=False)
+    version = HiddenField()  # the version the user saw: a change made since is refused
+
+    def seen_version(self) -> int | None:
+        return int_or_none(self.version.data)
 
 
 class CancelVisitForm(Form):

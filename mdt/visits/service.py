@@ -90,8 +90,10 @@ def visit_time_problem(day: date, at_time: time) -> str | None:
 
 def plan_visit(actor: Actor, *, team_id: int, patient_id: int | None, professional_id,
                day: date | None, window: str, at_time: time | None, minutes: int | None,
-               task_type_ids: list[int], visit: Visit | None = None) -> tuple[Visit, list[str]]:
-    """Create (or, given `visit`, change) a planned visit. Returns (visit, warnings)."""
+               task_type_ids: list[int], visit: Visit | None = None,
+               seen_version: int | None = None) -> tuple[Visit, list[str]]:
+    """Create (or, given `visit` and the `seen_version` the user saw, change) a planned
+    visit. Returns (visit, warnings)."""
     if team_id not in actor.team_ids:
         raise LookupError("not your team")
     if patient_id is None or db.session.scalar(select(PatientTeam.patient_id).where(
@@ -120,6 +122,9 @@ def plan_visit(actor: Actor, *, team_id: int, patient_id: int | None, profession
         errors["task_type_ids"] = "Choose at least one task"
     if visit is not None and visit.status != "planned":
         errors["form"] = f"This visit is {visit.status_label.lower()}: it cannot be changed"
+    elif visit is not None and seen_version != visit.version:
+        errors["form"] = ("Someone else changed this visit while you were editing it. Your "
+                          "changes have not been saved: check the visit below, then try again.")
     if errors:
         raise VisitError(errors)
     held = team_skills(team_id)

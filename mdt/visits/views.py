@@ -83,7 +83,8 @@ def _save(actor, team_id, form, visit=None):
             actor, team_id=team_id, patient_id=form.patient_id.data,
             professional_id=form.professional_id.data, day=form.day.data,
             window=form.window.data, at_time=parse_clock(form.at_time.data),
-            minutes=form.minutes.data, task_type_ids=form.task_type_ids.data or [], visit=visit)
+            minutes=form.minutes.data, task_type_ids=form.task_type_ids.data or [], visit=visit,
+            seen_version=form.seen_version() if visit else None)
     except service.VisitError as exc:
         apply_errors(form, exc.errors)
         return None
@@ -142,7 +143,7 @@ def edit(visit_id: int):
                            "window": visit.window, "minutes": visit.minutes,
                            "at_time": f"{visit.at_time:%H:%M}" if visit.at_time else "",
                            "task_type_ids": [t.id for t in queries.tasks_for([visit.id])[
-                               visit.id]]})
+                               visit.id]], "version": visit.version})
     status = 400 if form.errors or form.form_errors else 200
     return render_template("visits/form.html", form=form, team_id=visit.team_id, visit=visit,
                            cancel_form=CancelVisitForm(), errors=error_list(form)), status

@@ -186,3 +186,29 @@ def test_day_board_queries_are_fixed(app, client_request, team, make_patient):
         page = client_request.get("visits.board", date=DAY.isoformat())
     assert len(page.select(".visit-row")) == 41
     assert len(few) == len(many)
+
+
+def test_a_change_made_since_the_form_was_opened_is_refused(app, client_request, team):
+    """Two people change the same visit one after the other: the second, working from the
+    form as it was, is told and overwrites nothing (was: last write silently won)."""
+    client_request.sign_in(team.matron)
+    _plan(client_request, app, team.patient, team.matron, "Dressing")
+    visit_id = next(iter(_visits(app)))
+    nurse = ClientRequest(app)
+    nurse.sign_in(team.nurse)
+
+    def opened(client):
+        form = client.get("visits.edit", visit_id=visit_id).select_one("main form[method=post]")
+        fields = {i["name"]: i.get("value", "") for i in form.select("input[name]")}
+        return {**fields, "patient_id": team.patient.id, "professional_id": team.matron.id,
+                "minutes": "30", "at_time": "", "task_type_ids": [_task_id(app, "Dressing")]}
+
+    mine, theirs = opened(client_request), opened(nurse)
+    assert mine["version"] == "1"
+    client_request.post("visits.edit", visit_id=visit_id, _data={**mine, "window": "afternoon"},
+                        _expected_status=303)
+    page = nurse.post("visits.edit", visit_id=visit_id, _data={**theirs, "window": "evening"},
+                      _expected_status=400)
+    assert "Someone else changed this visit" in page.select_one(".nhsuk-error-summary").get_text()
+    with app.app_context():
+        assert db.session.get(Visit, visit_id).window == "afternoon"
