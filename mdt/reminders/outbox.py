@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from mdt.extensions import db
 from mdt.reminders import emails, snapshot
 from mdt.reminders.models import Reminder
-from mdt.reminders.planner import DEFAULT_TIMING, Due, Timing, plan
+from mdt.reminders.planner import DEFAULT_TIMING, FULL_ONLY_KINDS, Due, Timing, in_scope, plan
 from mdt.timeutil import utcnow
 from mdt.visits.models import Notification
 
@@ -43,6 +43,7 @@ class Summary:
     queued: int = 0
     failed: int = 0
     purged: int = 0
+    scope: str = "full"  # or the teams an incremental pass planned
     redis_error: str = ""
     at: str = field(default_factory=lambda: utcnow().isoformat())
 
@@ -63,19 +64,29 @@ def _insert(values: list[dict]):
                                              Reminder.payload, Reminder.kind), values).all()
 
 
-def apply(desired: dict[tuple, Due], now: datetime, invited: dict | None = None) -> Summary:
+def _rows_in(stmt, teams: set[int] | None):
+    if teams is None:
+        return stmt
+    return stmt.where(Reminder.team_id.in_(sorted(teams)), Reminder.kind.not_in(FULL_ONLY_KINDS))
+
+
+def apply(desired: dict[tuple, Due], now: datetime, invited: dict | None = None,
+          teams: set[int] | None = None) -> Summary:
     """Makes the outbox match the planner: adds what is missing (and its in-app
     notification), updates unsent rows whose content changed, withdraws unsent rows that
-    are no longer due. Safe to run twice at once: the unique key decides."""
+    are no longer due. Safe to run twice at once: the unique key decides. Given `teams`
+    (an incremental pass), only those teams' rows are looked at."""
     summary = Summary(planned=len(desired))
     invited = invited or {}
-    open_rows = db.session.execute(
+    open_rows = db.session.execute(_rows_in(
         select(Reminder.id, Reminder.kind, Reminder.subject, Reminder.recipient,
-               Reminder.occasion, Reminder.payload).where(Reminder.status.in_(OPEN))).all()
-    known = {(r.kind, r.subject, r.recipient, r.occasion) for r in db.session.execute(
+               Reminder.occasion, Reminder.payload).where(Reminder.status.in_(OPEN)),
+        teams)).all()
+    known = {(r.kind, r.subject, r.recipient, r.occasion) for r in db.session.execute(_rows_in(
         select(Reminder.kind, Reminder.subject, Reminder.recipient, Reminder.occasion)
         .where(Reminder.status.not_in(OPEN),
-               or_(Reminder.expires_at.is_(None), Reminder.expires_at > now - timedelta(days=1))))}
+               or_(Reminder.expires_at.is_(None), Reminder.expires_at > now - timedelta(days=1))),
+        teams))}
     gone = []
     for row in open_rows:
         key = (row.kind, row.subject, row.recipient, row.occasion)
@@ -224,14 +235,24 @@ def purge(now: datetime) -> int:
     return count
 
 
-def run(now: datetime | None = None, redis=None, timing: Timing = DEFAULT_TIMING) -> Summary:
-    """One planner pass: plan, write the outbox, rescue, hand over to RQ."""
+def run(now: datetime | None = None, redis=None, timing: Timing = DEFAULT_TIMING,
+        teams: set[int] | None = None) -> Summary:
+    """One planner pass: plan, write the outbox, rescue, hand over to RQ. `teams`: plan only
+    these teams' rows (an incremental pass; an empty set plans nothing but still rescues
+    and hands over what is due); None plans everything."""
     now = now or utcnow()
-    data = snapshot.load(now, timing)
-    desired = plan(data, now, timing)
-    db.session.rollback()  # end the read; the writes below start their own transaction
-    summary = apply(desired, now, data.invited)
-    summary.purged = purge(now)
+    if teams is None or teams:
+        data = snapshot.load(now, timing, teams)
+        desired = {key: due for key, due in plan(data, now, timing).items()
+                   if in_scope(due, teams)}
+        db.session.rollback()  # end the read; the writes below start their own transaction
+        summary = apply(desired, now, data.invited, teams)
+    else:
+        summary = Summary()
+    if teams is None:
+        summary.purged = purge(now)
+    else:
+        summary.scope = ",".join(map(str, sorted(teams))) or "none"
     summary.rescued = rescue_stuck(now)
     if redis is None:
         return summary

@@ -178,6 +178,33 @@ def plan(snapshot: Snapshot, now: datetime, timing: Timing = DEFAULT_TIMING) -> 
     return found
 
 
+# --- incremental passes -----------------------------------------------------------------
+# A pass may plan only the teams whose data changed since the last one (their rows are a
+# function of their own meetings, series, members, actions, visits and reviews). What the
+# clock alone brings due (a digest at 08:00, tomorrow's visit list at 18:00) needs a full
+# pass: one runs whenever a boundary below has passed, and hourly as a safety net.
+
+FULL_ONLY_KINDS = ("action_digest",)  # one per person across all their teams
+
+
+def boundary_passed(since: datetime, now: datetime, timing: Timing = DEFAULT_TIMING) -> bool:
+    """Whether a time of day at which reminders fall due (UK time) lies in (since, now]."""
+    since, now = as_utc(since), as_utc(now)
+    times = {timing.digest_at, timing.visits_at, timing.meeting_reminder_at,
+             timing.review_at, time(0, 0)}
+    day = to_london(since).date()
+    while day <= to_london(now).date():
+        if any(since < london_to_utc(day, at) <= now for at in times):
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+def in_scope(due: Due, teams: set[int] | None) -> bool:
+    """Whether an incremental pass over `teams` owns this row (None: a full pass)."""
+    return teams is None or (due.team_id in teams and due.kind not in FULL_ONLY_KINDS)
+
+
 def _in_window(due: Due, now: datetime) -> bool:
     return due.due_at <= now and (due.expires_at is None or now < due.expires_at)
 

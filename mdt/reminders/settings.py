@@ -22,6 +22,9 @@ DEFAULTS = {
     # kills the worker must not do so for ever), for an admin to retry.
     "REMINDER_MAX_ATTEMPTS": 8,
     "REMINDER_PLAN_INTERVAL": 60,  # seconds between planner runs (the worker's ticker)
+    # An incremental pass plans only the teams a change named; a full pass runs at least
+    # this often (and whenever a time of day at which reminders fall due has passed).
+    "REMINDER_FULL_PASS_SECONDS": 3600,
     "REMINDER_LOST_JOB_GRACE": 30,  # seconds before a queued row's missing job is redone
     "REMINDER_SMTP_TIMEOUT": 20,
     "REMINDER_FROM": "",  # default: Neighbourhood MDT <no-reply@the BASE_URL's host>

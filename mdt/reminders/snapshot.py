@@ -34,21 +34,25 @@ from mdt.timeutil import london_to_utc, to_london
 from mdt.visits.models import Notification, Visit
 
 INVITATION_KINDS = ("meeting_invitation", "series_invitation")
-_VISIT_LINK = re.compile(r"^/visits/(\d+)")
+VISIT_LINK = re.compile(r"^/visits/(\d+)")
 
 
-def load(now: datetime, timing: Timing = DEFAULT_TIMING) -> Snapshot:
+def load(now: datetime, timing: Timing = DEFAULT_TIMING, teams: set[int] | None = None
+         ) -> Snapshot:
+    """Everything the planner reads, or (given `teams`, for an incremental pass) only what
+    those teams' rows are made from; the daily digests then are left to a full pass."""
     today = to_london(now).date()
     users = {uid: Recipient(email.lower(), name, uid) for uid, email, name in db.session.execute(
         select(User.id, User.email, User.name).where(User.is_active.is_(True)))}
-    meetings = _meetings(now)
-    series = _series(today, users)
+    meetings = _meetings(now, teams)
+    series = _series(today, users, teams)
     subjects = {f"meeting:{m.id}" for m in meetings} | {f"series:{s.id}" for s in series} \
         | {f"series:{m.series_id}" for m in meetings if m.series_id}
     return Snapshot(
         users=users, meetings=tuple(meetings), series=tuple(series),
-        actions=_actions(today), assignments=_assignments(now, timing),
-        visits=_visits(today), notices=_notices(now, timing), reviews=_reviews(today, timing),
+        actions=_actions(today) if teams is None else (),
+        assignments=_assignments(now, timing, teams), visits=_visits(today, teams),
+        notices=_notices(now, timing, teams), reviews=_reviews(today, timing, teams),
         invited=_invited(subjects),
         team_topics={team_id: dict(topics or {}) for team_id, topics in db.session.execute(
             select(ReminderSettings.team_id, ReminderSettings.topics))},
@@ -56,9 +60,14 @@ def load(now: datetime, timing: Timing = DEFAULT_TIMING) -> Snapshot:
             select(ReminderOptOut.email, ReminderOptOut.topic))))
 
 
-def _meetings(now: datetime) -> list[MeetingData]:
-    rows = db.session.scalars(select(Meeting).where(
-        Meeting.starts_at > now, Meeting.status.in_(("scheduled", "cancelled")))).all()
+def _scoped(stmt, column, teams):
+    return stmt if teams is None else stmt.where(column.in_(sorted(teams)))
+
+
+def _meetings(now: datetime, teams) -> list[MeetingData]:
+    rows = db.session.scalars(_scoped(select(Meeting).where(
+        Meeting.starts_at > now, Meeting.status.in_(("scheduled", "cancelled"))),
+        Meeting.team_id, teams)).all()
     ids = [m.id for m in rows]
     people: dict[int, list[Recipient]] = {i: [] for i in ids}
     counts: dict[int, int] = {}
@@ -86,8 +95,9 @@ def _meetings(now: datetime) -> list[MeetingData]:
                         invitees=tuple(people[m.id]), blocks=blocks[m.id]) for m in rows]
 
 
-def _series(today, users) -> list[SeriesData]:
-    all_series = db.session.scalars(select(MeetingSeries)).all()
+def _series(today, users, teams) -> list[SeriesData]:
+    all_series = db.session.scalars(_scoped(select(MeetingSeries), MeetingSeries.team_id,
+                                            teams)).all()
     if not all_series:
         return []
     ids = [s.id for s in all_series]
@@ -128,45 +138,48 @@ def _actions(today) -> tuple[ActionData, ...]:
         .where(Action.status == "open", Action.due_on <= end_of_week_of(today))))
 
 
-def _assignments(now, timing) -> tuple[Assignment, ...]:
+def _assignments(now, timing, teams) -> tuple[Assignment, ...]:
     latest: dict[int, Assignment] = {}
     for entry_id, at, by, action_id, team_id, owner_id, due_on in db.session.execute(
-            select(ActionLogEntry.id, ActionLogEntry.at, ActionLogEntry.user_id, Action.id,
+            _scoped(select(ActionLogEntry.id, ActionLogEntry.at, ActionLogEntry.user_id, Action.id,
                    Action.team_id, Action.owner_id, Action.due_on)
             .join(Action, Action.id == ActionLogEntry.action_id)
             .where(ActionLogEntry.kind.in_(("created", "reassigned")),
                    ActionLogEntry.at >= now - timing.assignment_window,
                    Action.status == "open")
-            .order_by(ActionLogEntry.id)):
+            .order_by(ActionLogEntry.id), Action.team_id, teams)):
         latest[action_id] = Assignment(action_id, team_id, owner_id, due_on, entry_id, at, by)
     return tuple(latest.values())
 
 
-def _visits(today) -> tuple[VisitData, ...]:
+def _visits(today, teams) -> tuple[VisitData, ...]:
     tomorrow = today + timedelta(days=1)
     return tuple(VisitData(v.id, v.team_id, v.professional_id, v.day, v.when_label, v.status)
-                 for v in db.session.scalars(select(Visit).where(
-                     Visit.day == tomorrow, Visit.status == "planned")))
+                 for v in db.session.scalars(_scoped(select(Visit).where(
+                     Visit.day == tomorrow, Visit.status == "planned"), Visit.team_id, teams)))
 
 
-def _notices(now, timing) -> tuple[NoticeData, ...]:
+def _notices(now, timing, teams) -> tuple[NoticeData, ...]:
     rows = db.session.execute(
         select(Notification.id, Notification.user_id, Notification.text, Notification.link,
                Notification.created_at)
         .where(Notification.kind == "visit", Notification.read_at.is_(None),
                Notification.created_at >= now - timing.notice_window)).all()
-    visit_ids = {int(m.group(1)) for row in rows if (m := _VISIT_LINK.match(row.link or ""))}
-    teams = dict(db.session.execute(select(Visit.id, Visit.team_id)
-                                    .where(Visit.id.in_(visit_ids))).all()) if visit_ids else {}
+    visit_ids = {int(m.group(1)) for row in rows if (m := VISIT_LINK.match(row.link or ""))}
+    visit_teams = dict(db.session.execute(
+        select(Visit.id, Visit.team_id).where(Visit.id.in_(visit_ids))).all()) \
+        if visit_ids else {}
     found = []
     for row in rows:
-        match = _VISIT_LINK.match(row.link or "")
-        found.append(NoticeData(row.id, row.user_id, row.text, row.link or "", row.created_at,
-                                teams.get(int(match.group(1))) if match else None))
+        match = VISIT_LINK.match(row.link or "")
+        team_id = visit_teams.get(int(match.group(1))) if match else None
+        if teams is None or team_id in teams:  # (an incremental pass: only its teams')
+            found.append(NoticeData(row.id, row.user_id, row.text, row.link or "",
+                                    row.created_at, team_id))
     return tuple(found)
 
 
-def _reviews(today, timing) -> tuple[ReviewData, ...]:
+def _reviews(today, timing, teams) -> tuple[ReviewData, ...]:
     last_hna = (select(Hna.patient_id, Hna.team_id, func.max(Hna.assessed_on).label("last"))
                 .group_by(Hna.patient_id, Hna.team_id).subquery())
     rows = db.session.execute(
@@ -177,7 +190,8 @@ def _reviews(today, timing) -> tuple[ReviewData, ...]:
         .join(Patient, Patient.id == PatientTeam.patient_id)
         .outerjoin(last_hna, (last_hna.c.patient_id == PatientTeam.patient_id)
                    & (last_hna.c.team_id == PatientTeam.team_id))
-        .where(PatientTeam.key_worker_id.is_not(None), PatientTeam.status == "on_caseload"))
+        .where(PatientTeam.key_worker_id.is_not(None), PatientTeam.status == "on_caseload")
+        .where(PatientTeam.team_id.in_(sorted(teams)) if teams is not None else True))
     found = []
     earliest = today - timedelta(days=timing.review_grace_days)
     latest = today + timedelta(days=timing.review_lead_days)
