@@ -90,27 +90,32 @@ def start_redis(folder: str):
     return url, process.terminate
 
 
-def build(app, people: int) -> None:
+def build(app, people: int, teams: int = 1) -> None:
+    """`people`, each invited to a meeting and given an action, spread over `teams` teams."""
     from flask_migrate import upgrade
     with app.app_context():
         upgrade()
         now = utcnow()
-        team = Team(name="Bench team")
-        db.session.add(team)
+        all_teams = [Team(name=f"Bench team {n}" if n else "Bench team") for n in range(teams)]
+        db.session.add_all(all_teams)
         db.session.flush()
+        team_ids = [t.id for t in all_teams]
         db.session.execute(insert(User), [
             {"email": f"person{n}@example.nhs.uk", "name": f"Person {n}", "password_hash": "x",
              "profession": "other", "organisation": "", "phone": "", "skills": [],
              "is_admin": False, "is_active": True, "created_at": now} for n in range(people)])
         ids = list(db.session.scalars(select(User.id).order_by(User.id)))
         chair = ids[0]
+
+        def team_of(n):  # person n: the team of their meeting
+            return team_ids[(n // PER_MEETING) % teams]
         db.session.execute(insert(Membership), [
-            {"team_id": team.id, "user_id": uid, "role": "chair" if uid == chair else "member"}
-            for uid in ids])
+            {"team_id": team_of(n), "user_id": uid,
+             "role": "chair" if uid == chair else "member"} for n, uid in enumerate(ids)])
         day = london_today() + timedelta(days=14)
         meetings = (people + PER_MEETING - 1) // PER_MEETING
         db.session.execute(insert(Meeting), [
-            {"team_id": team.id, "title": f"Bench MDT {n}", "chair_id": chair,
+            {"team_id": team_ids[n % teams], "title": f"Bench MDT {n}", "chair_id": chair,
              "starts_at": london_to_utc(day, clock(9 + n % 8, 0)),
              "ends_at": london_to_utc(day, clock(9 + n % 8, 45)),
              "location": "Room 2", "video_url": "", "status": "scheduled",
@@ -122,11 +127,11 @@ def build(app, people: int) -> None:
              "email": f"person{n}@example.nhs.uk", "name": f"Person {n}",
              "attendance": "invited", "walk_in": False} for n, uid in enumerate(ids)])
         db.session.execute(insert(Action), [  # each given by someone else: a note each
-            {"team_id": team.id, "owner_id": uid, "created_by_id": ids[1] if uid == chair
+            {"team_id": team_of(n), "owner_id": uid, "created_by_id": ids[1] if uid == chair
              else chair, "description": "Bench action",
              "due_on": date.today() + timedelta(days=30), "priority": "normal",
              "status": "open", "cancel_reason": "", "version": 1, "created_at": now}
-            for uid in ids])
+            for n, uid in enumerate(ids)])
         db.session.execute(insert(ActionLogEntry).from_select(
             ["action_id", "team_id", "user_id", "kind", "old_value", "new_value", "at"],
             select(Action.id, Action.team_id, Action.created_by_id, db.literal("created"),

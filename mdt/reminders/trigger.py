@@ -17,7 +17,8 @@ from itertools import chain
 
 from flask import current_app, has_request_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, identity
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from mdt.queue import redis_connection
 from mdt.reminders.jobs import DIRTY_KEY, LAST_PLAN_KEY
@@ -161,14 +162,14 @@ def changed_teams(session, new, dirty, deleted) -> set:
         elif isinstance(obj, m["Team"]):
             found.add(obj.id)
         elif isinstance(obj, (m["Invitee"], m["Case"])):
-            meeting = session.identity_map.get(identity.identity_key(m["Meeting"],
+            meeting = session.identity_map.get(identity_key(m["Meeting"],
                                                                      obj.meeting_id)) \
                 if obj.meeting_id else None
             found.add(meeting.team_id if meeting is not None else FULL)
         elif isinstance(obj, m["Notification"]) and obj in new \
                 and obj.kind in (None, "visit"):  # (a visit notice is emailed too)
             match = VISIT_LINK.match(obj.link or "")
-            visit = session.identity_map.get(identity.identity_key(
+            visit = session.identity_map.get(identity_key(
                 m["Visit"], int(match.group(1)))) if match else None
             found.add(visit.team_id if visit is not None else FULL)
         elif isinstance(obj, m["ReminderOptOut"]) or (isinstance(obj, m["Patient"]) and (

@@ -192,7 +192,7 @@ def quiesce(redis: Redis) -> None:
     from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
     from mdt.reminders.jobs import DIRTY_KEY, LAST_PLAN_KEY
-    from mdt.reminders.trigger import LEASE_KEY, TICK_KEY
+    from mdt.reminders.trigger import FULL_KEY, LAST_FULL_KEY, LEASE_KEY, TEAMS_KEY, TICK_KEY
 
     queue = Queue("reminders", connection=redis)
     started = StartedJobRegistry(queue=queue)
@@ -204,7 +204,7 @@ def quiesce(redis: Redis) -> None:
     for registry in (ScheduledJobRegistry(queue=queue), FailedJobRegistry(queue=queue)):
         for job_id in registry.get_job_ids():
             registry.remove(job_id, delete_job=True)
-    redis.delete(DIRTY_KEY, LAST_PLAN_KEY, LEASE_KEY)
+    redis.delete(DIRTY_KEY, LAST_PLAN_KEY, LEASE_KEY, FULL_KEY, LAST_FULL_KEY, TEAMS_KEY)
     # The tests run the planner themselves (some at travelled times): the worker's planner
     # process plans only when a web change asks (DIRTY_KEY), not because a pass is "due".
     redis.set(TICK_KEY, "tests run the planner themselves", ex=3600)
