@@ -110,8 +110,6 @@ ROUTES = {
         "description": "Ask about respite", **_date("due_on", TODAY + timedelta(days=4))}),
     "actions.reassign": ("nurse", "/actions/{action}", {"owner_id": "{chair_id}"}),
     "actions.reopen": ("nurse", "/actions/{action}", {}, "complete_action"),
-    "meetings.add_action": ("chair", "/meetings/{live}/live", {
-        "description": "Refer to hospice", "owner_id": "{nurse_id}", **_date("due_on", TODAY + timedelta(days=5))}),
     "meetings.add_case": ("chair", "/meetings/{meeting}", {"patient_id": "{p3}",
                                                           "reason": "New referral"}),
     "meetings.attendance": ("chair", "/meetings/{live}/live", {"attendance": "present"}),
@@ -119,20 +117,19 @@ ROUTES = {
     "meetings.case_timing": ("chair", "/meetings/{meeting}", {"minutes": "12"}),
     "meetings.death_review": ("chair", "/meetings/{live}", {
         "went_well": "Died at home"}, "record_death"),
-    "meetings.defer": ("chair", "/meetings/{live}/live", {}),
     "meetings.edit": ("chair", "/meetings/{meeting}/edit", {"location": "Room 4"}),
     "meetings.finish": ("chair", "/meetings/{live}/live", {}),
     "meetings.group_cases": ("chair", "/meetings/{meeting}", {"by": "practice"}),
-    "meetings.key_worker": ("chair", "/meetings/{live}/live", {"key_worker_id": "{nurse_id}",
-                                                               "reason": "Agreed"}),
     "meetings.move_case": ("chair", "/meetings/{meeting}", {"direction": "down"}),
     "meetings.new": ("chair", "/meetings/new", {
         **_date("day", TODAY + timedelta(days=20)), "start": "09:00", "end": "10:00"}),
     "meetings.open_occurrence": ("chair", "/meetings", {}),
+    "meetings.record_case": ("chair", "/meetings/{live}/live", {
+        "outcome": "Continue", "actions-0-description": "Refer to hospice",
+        "actions-0-owner_id": "{nurse_id}",
+        **_date("actions-0-due_on", TODAY + timedelta(days=5))}),
     "meetings.remove_case": ("chair", "/meetings/{meeting}", {"removed_reason": "Admitted"}),
     "meetings.reorder_cases": ("chair", None, {"case_ids": ["{case2}", "{case1}"]}),
-    "meetings.save_discussion": ("chair", "/meetings/{live}/live", {
-        "notes": "Pain better", "outcome": "Continue", "decisions": "Review in a month"}),
     "meetings.start": ("chair", "/meetings/{meeting}", {}),
     "meetings.walk_in": ("chair", "/meetings/{live}/live", {"name": "Sam Visitor",
                                                             "email": "sam@council.gov.uk"}),
@@ -160,7 +157,7 @@ ROUTES = {
 }
 # Two different people doing the same thing at once may both mean it: two notes, two new
 # actions. For these a second effect from the second person is right.
-ADDITIVE_FOR_TWO = {"actions.add_note", "actions.new", "meetings.add_action",
+ADDITIVE_FOR_TWO = {"actions.add_note", "actions.new",
                     "meetings.new", "referrals.new", "visits.new", "meetings.walk_in",
                     "visits.tasks"}
 

@@ -16,6 +16,7 @@ from mdt.meetings.service import MeetingDetails, create_series
 from mdt.referrals.models import Referral
 from mdt.teams.service import get_or_create_team
 from tests.conftest import ClientRequest
+from tests.meetings.conftest import record
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 NEXT_MONTH = date(2026, 12, 8)  # the series' second Tuesday
@@ -28,9 +29,9 @@ def _due(day: date) -> dict:
 
 
 def _action(chair, meeting_id, case_id, owner, text, due):
-    chair.post("meetings.add_action", meeting_id=meeting_id, case_id=case_id,
-               _data={"description": text, "owner_id": owner.id, "priority": "normal",
-                      **_due(due)}, _expected_status=303)
+    record(chair, meeting_id, case_id, **{
+        "actions-0-description": text, "actions-0-owner_id": owner.id,
+        **{f"actions-0-{key}": value for key, value in _due(due).items()}})
     with chair.app.app_context():
         return db.session.scalar(select(Action.id).where(Action.description == text))
 

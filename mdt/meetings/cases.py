@@ -2,7 +2,6 @@
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
@@ -149,42 +148,33 @@ def remove_case(actor: Actor, meeting: Meeting, case: Case, reason: str) -> None
     db.session.commit()
 
 
-def record_discussion(actor: Actor, meeting: Meeting, case: Case, *, notes: str, outcome: str,
-                      decisions: str, seen_version: int) -> Case:
+def discussion_problems(meeting: Meeting, case: Case, *, notes: str, outcome: str,
+                        decisions: str, seen_version: int) -> dict:
+    """What stops this discussion being saved ({} when nothing). Writes nothing."""
     if meeting.status in ("cancelled",):
-        raise MeetingError({"form": "This meeting was cancelled"})
+        return {"form": "This meeting was cancelled"}
     errors = {name: f"{name.capitalize()} must be {NOTES_LIMIT} characters or fewer"
               for name, value in (("notes", notes), ("outcome", outcome),
                                   ("decisions", decisions)) if len(value or "") > NOTES_LIMIT}
-    if errors:
-        raise MeetingError(errors)
-    if seen_version != case.version:
-        raise MeetingError({"form": CONFLICT})
+    if not errors and seen_version != case.version:
+        errors["form"] = CONFLICT
+    return errors
+
+
+def apply_discussion(actor: Actor, meeting: Meeting, case: Case, *, notes: str, outcome: str,
+                     decisions: str, status: str = "discussed") -> None:
+    """The discussion onto the case, in the caller's transaction (checked first by
+    discussion_problems)."""
     before = {"notes": case.notes, "outcome": case.outcome, "decisions": case.decisions,
               "status": case.status}
     case.notes, case.outcome, case.decisions = notes or "", outcome or "", decisions or ""
-    case.status = "discussed"
-    case.discussed_at = case.discussed_at or utcnow()
+    case.status = status
+    if status == "discussed":
+        case.discussed_at = case.discussed_at or utcnow()
     changes = audit.diff(before, {"notes": case.notes, "outcome": case.outcome,
                                   "decisions": case.decisions, "status": case.status})
     if changes:
         _audit(actor, meeting, "change", case, changes)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise MeetingError({"form": CONFLICT}) from None
-    return case
-
-
-def defer_case(actor: Actor, meeting: Meeting, case: Case) -> Case:
-    _editable(meeting)
-    if case.status != "deferred":
-        before = case.status
-        case.status = "deferred"
-        _audit(actor, meeting, "change", case, {"status": [before, "deferred"]})
-        db.session.commit()
-    return case
 
 
 def set_timing(actor: Actor, meeting: Meeting, case: Case, *, minutes: int | None,

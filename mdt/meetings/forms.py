@@ -1,7 +1,14 @@
 import re
 from datetime import time
 
-from wtforms import HiddenField, SelectField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 
 from mdt.forms import DateInputField, Form, MaxLength, clean_text, int_or_none
 from mdt.meetings.models import URGENCIES
@@ -79,11 +86,20 @@ class RemoveCaseForm(Form):
     removed_reason = TextAreaField("Reason for removing", filters=_text)
 
 
-class DiscussionForm(Form):
+class CaseRecordForm(Form):
+    """The whole case in one form (the action rows are ActionForms prefixed actions-N-)."""
     notes = TextAreaField("Discussion notes", filters=_text)
     outcome = TextAreaField("Outcome", filters=_text)
     decisions = TextAreaField("Decisions", filters=_text)
     version = HiddenField()
+    key_worker_id = SelectField("Key worker", coerce=int_or_none, validate_choice=False,
+                                description="The named person the patient and family contact")
+    seen_key_worker_id = HiddenField()
+    key_worker_reason = StringField("Reason, if you change the key worker", filters=_text,
+                                    default="Agreed at the MDT meeting",
+                                    validators=[MaxLength(500)])
+    defer = BooleanField("Defer: discuss again at the next meeting")
+    action_rows = HiddenField(default="1")
 
 
 class WalkInForm(Form):

@@ -3,21 +3,17 @@ key workers and raise actions inline (htmx swaps the case panel); attendance; fi
 
 from flask import flash, redirect, render_template, request, url_for
 
-from mdt.actions import service as actions
 from mdt.actions.forms import ActionForm
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.meetings import cases as case_service
-from mdt.meetings import queries, timing
+from mdt.meetings import queries, recording, timing
 from mdt.meetings import service as meetings
-from mdt.meetings.forms import DiscussionForm, WalkInForm
+from mdt.meetings.forms import CaseRecordForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
 from mdt.meetings.views import bp, case_or_404, chaired_meeting
-from mdt.patients.forms import KeyWorkerForm
-from mdt.patients.handover import assign_key_worker
-from mdt.patients.service import PatientError
+from mdt.patients.key_info_service import key_card
 from mdt.referrals.queries import referrals_for_cases
 from mdt.reports.queries import often_absent
 from mdt.teams.models import Team
@@ -25,7 +21,7 @@ from mdt.teams.service import member_choices
 from mdt.timeutil import london_today, to_london, utcnow
 
 
-def _live(actor, meeting, case_id=None, status=200, **forms):
+def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
     """The live page (or, for htmx, just the case panel) with the current case."""
     rows = queries.case_rows(meeting)
     current = next((r for r in rows if r.case.id == case_id), None) or next(
@@ -33,29 +29,32 @@ def _live(actor, meeting, case_id=None, status=200, **forms):
     index = rows.index(current) if current else 0
     members = member_choices(meeting.team_id)
     if current:
-        forms.setdefault("discussion_form", DiscussionForm(data={
+        key_worker_id = current.info.key_worker_id if current.info else None
+        forms.setdefault("record_form", CaseRecordForm(data={
             "notes": current.case.notes, "outcome": current.case.outcome,
-            "decisions": current.case.decisions, "version": str(current.case.version)}))
-        forms.setdefault("key_worker_form", KeyWorkerForm(data={
-            "key_worker_id": current.info.key_worker_id if current.info else None,
-            "seen_key_worker_id": str(current.info.key_worker_id or "") if current.info else "",
-            "reason": "Agreed at the MDT meeting"}))
-        forms.setdefault("action_form", ActionForm())
-        forms["key_worker_form"].key_worker_id.choices = [("", "No key worker")] + members
-        forms["action_form"].owner_id.choices = [("", "Choose an owner")] + members
+            "decisions": current.case.decisions, "version": str(current.case.version),
+            "key_worker_id": key_worker_id, "seen_key_worker_id": str(key_worker_id or ""),
+            "defer": current.case.status == "deferred"}))
+        forms.setdefault("action_rows", _action_rows(1))
+        forms["record_form"].key_worker_id.choices = [("", "No key worker")] + members
+        for row in forms["action_rows"]:
+            row.owner_id.choices = [("", "Choose an owner")] + members
     forms.setdefault("walk_in_form", WalkInForm())
     team = db.session.get(Team, meeting.team_id)
     timetable = timing.meeting_plan(meeting, rows, team)
     clock = timing.meeting_progress(meeting, rows, utcnow())
-    errors = [item for form in forms.values() for item in error_list(form)]
-    context = dict(meeting=meeting, rows=rows, current=current, index=index,
+    errors = [item for form in forms.values() if not isinstance(form, list)
+              for item in error_list(form)]
+    errors += [item for row in forms.get("action_rows", []) for item in error_list(row)]
+    context = dict(meeting=meeting, rows=rows, current=current, index=index, saved=saved,
                    previous=rows[index - 1] if current and index > 0 else None,
                    following=rows[index + 1] if current and index + 1 < len(rows) else None,
                    invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
                    today=london_today(), errors=errors, oob=bool(htmx), plan=timetable,
                    clock=clock, often_absent=often_absent(meeting.team_id, london_today()),
                    referral=referrals_for_cases([current.case.id]).get(
-                       current.case.id) if current else None, **forms)
+                       current.case.id) if current else None,
+                   key_card=key_card(current.patient.id) if current else [], **forms)
     template = "meetings/_live_case.html" if htmx else "meetings/live.html"
     return render_template(template, **context), status
 
@@ -76,76 +75,87 @@ def live(meeting_id: int):
     return _live(actor, meeting, int_or_none(request.args.get("case")))
 
 
-@bp.post("/<int:meeting_id>/live/<int:case_id>/discussion")
+def _action_rows(count: int, formdata=None) -> list[ActionForm]:
+    return [ActionForm(formdata=formdata, prefix=f"actions-{index}-", meta={"csrf": False})
+            for index in range(count)]
+
+
+@bp.post("/<int:meeting_id>/live/<int:case_id>/record")
 @team_member_required
-def save_discussion(meeting_id: int, case_id: int):
+def record_case(meeting_id: int, case_id: int):
+    """The whole case in one save; "Add another action" re-shows the form with one more
+    row and everything typed kept (nothing is saved until the chair saves)."""
     actor, meeting = chaired_meeting(meeting_id)
     case = case_or_404(meeting, case_id)
-    form = DiscussionForm()
-    try:
-        case_service.record_discussion(actor, meeting, case, notes=form.notes.data,
-                                       outcome=form.outcome.data, decisions=form.decisions.data,
-                                       seen_version=int_or_none(form.version.data) or -1)
-    except meetings.MeetingError as exc:
-        apply_errors(form, exc.errors)
-        form.version.data = str(case_or_404(meeting, case_id).version)
-        return _live(actor, meeting, case_id, 400, discussion_form=form)
-    if not htmx:
-        flash("Discussion saved")
-    return _after(actor, meeting, case_id)
+    form = CaseRecordForm()
+    count = min(max(int_or_none(form.action_rows.data) or 1, 1), recording.MAX_ACTION_ROWS)
+    if request.form.get("more") and count < recording.MAX_ACTION_ROWS:
+        count += 1
+    form.action_rows.data = str(count)
+    rows = _action_rows(count, request.form)
+    if request.form.get("more"):
+        return _live(actor, meeting, case_id, 200, record_form=form, action_rows=rows)
+    valid = all([form.validate(), *[row.validate() or _only_blank(row) for row in rows]])
+    if valid:
+        try:
+            done = recording.record_case(actor, meeting, case, recording.CaseRecord(
+                notes=form.notes.data, outcome=form.outcome.data,
+                decisions=form.decisions.data, seen_version=int_or_none(form.version.data) or -1,
+                actions=[recording.ActionRow(row.description.data or "", row.owner_id.data,
+                                             row.due_on.data) for row in rows],
+                key_worker_id=form.key_worker_id.data,
+                seen_key_worker_id=int_or_none(form.seen_key_worker_id.data),
+                key_worker_reason=form.key_worker_reason.data, defer=form.defer.data))
+        except meetings.MeetingError as exc:
+            _apply_record_errors(form, rows, exc.errors)
+            form.version.data = str(case_or_404(meeting, case_id).version)
+            return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
+        message = saved_message(done, to_london(utcnow()))
+        following = request.form.get("next") and _following(meeting, case_id)
+        if not htmx:
+            flash(message)
+        if htmx:
+            return _live(actor, meeting, following or case_id, saved=message)
+        return redirect(url_for("meetings.live", meeting_id=meeting.id,
+                                case=following or case_id), code=303)
+    return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
 
 
-def _after(actor, meeting, case_id):
-    if htmx:
-        return _live(actor, meeting, case_id)
-    return redirect(url_for("meetings.live", meeting_id=meeting.id, case=case_id), code=303)
+def _only_blank(row) -> bool:
+    """A row left empty is no error (it is simply not an action)."""
+    if (row.description.data or "").strip() or row.owner_id.data is not None \
+            or any(row.due_on.parts.values()):
+        return False
+    for field in row:
+        field.errors = []
+    return True
 
 
-@bp.post("/<int:meeting_id>/live/<int:case_id>/defer")
-@team_member_required
-def defer(meeting_id: int, case_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
-    try:
-        case_service.defer_case(actor, meeting, case_or_404(meeting, case_id))
-    except meetings.MeetingError as exc:
-        flash(" ".join(exc.errors.values()))
-    return _after(actor, meeting, case_id)
+def _apply_record_errors(form, rows, errors: dict) -> None:
+    for name, message in errors.items():
+        if name.startswith("actions-"):
+            _, index, field = name.split("-", 2)
+            apply_errors(rows[int(index)], {field: message})
+        else:
+            apply_errors(form, {name: message})
 
 
-@bp.post("/<int:meeting_id>/live/<int:case_id>/key-worker")
-@team_member_required
-def key_worker(meeting_id: int, case_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
-    case = case_or_404(meeting, case_id)
-    form = KeyWorkerForm()
-    form.validate()
-    try:
-        assign_key_worker(actor, patient_id=case.patient_id, team_id=meeting.team_id,
-                          to_user_id=form.key_worker_id.data, reason=form.reason.data,
-                          seen_key_worker_id=int_or_none(form.seen_key_worker_id.data),
-                          decided_in="meeting", meeting_case_id=case.id)
-    except PatientError as exc:
-        apply_errors(form, exc.errors)
-        return _live(actor, meeting, case_id, 400, key_worker_form=form)
-    return _after(actor, meeting, case_id)
+def _following(meeting, case_id) -> int | None:
+    ids = [row.case.id for row in queries.case_rows(meeting)]
+    return ids[ids.index(case_id) + 1] if case_id in ids and ids.index(case_id) + 1 < len(
+        ids) else None
 
 
-@bp.post("/<int:meeting_id>/live/<int:case_id>/actions")
-@team_member_required
-def add_action(meeting_id: int, case_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
-    case = case_or_404(meeting, case_id)
-    form = ActionForm()
-    form.validate()
-    try:
-        actions.create_action(actor, team_id=meeting.team_id, description=form.description.data,
-                              owner_id=form.owner_id.data, due_on=form.due_on.data,
-                              priority=form.priority.data or "normal",
-                              patient_id=case.patient_id, case_id=case.id)
-    except actions.ActionError as exc:
-        apply_errors(form, exc.errors)
-        return _live(actor, meeting, case_id, 400, action_form=form)
-    return _after(actor, meeting, case_id)
+def saved_message(done: dict, at) -> str:
+    """"Saved 12:41: outcome, 2 actions, key worker" (what the chair just did)."""
+    parts = ["discussion"]
+    if done["actions"]:
+        parts.append(f"{done['actions']} {'action' if done['actions'] == 1 else 'actions'}")
+    if done["key_worker"]:
+        parts.append("key worker")
+    if done["deferred"]:
+        parts.append("deferred to the next meeting")
+    return f"Saved {at:%H:%M}: {', '.join(parts)}"
 
 
 @bp.post("/<int:meeting_id>/attendance/<int:invitee_id>")

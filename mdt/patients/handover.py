@@ -19,9 +19,12 @@ def _name(user_id) -> str:
 
 def assign_key_worker(actor: Actor, *, patient_id: int, team_id: int, to_user_id: int | None,
                       reason: str, seen_key_worker_id: int | None, decided_in: str = "direct",
-                      meeting_case_id: int | None = None) -> KeyWorkerHandover:
+                      meeting_case_id: int | None = None, commit: bool = True
+                      ) -> KeyWorkerHandover:
     """Hand the patient over to `to_user_id` (None: no key worker). `seen_key_worker_id` is the
-    key worker the user saw; if someone changed it since, the change is refused."""
+    key worker the user saw; if someone changed it since, the change is refused. With
+    `commit=False` the hand-over joins the caller's transaction (a refusal, written and
+    committed on its own, must then come before the caller writes anything)."""
     link = db.session.scalar(select(PatientTeam).where(
         PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) \
         if team_id in actor.team_ids else None
@@ -68,7 +71,8 @@ def assign_key_worker(actor: Actor, *, patient_id: int, team_id: int, to_user_id
                  action="change", record_type="key_worker", record_id=patient_id,
                  changes={"key_worker": [_name(seen_key_worker_id), _name(to_user_id)],
                           "reason": reason, "decided_in": decided_in})
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return handover
 
 

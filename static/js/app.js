@@ -71,3 +71,14 @@ document.addEventListener('htmx:after:settle', (event) => {
     heading.focus()
   }
 })
+
+// Live mode: Ctrl + Enter (Cmd + Enter on a Mac) in the case form saves and goes to the
+// next case, so the chair can keep her hands on the keyboard.
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return
+  const form = event.target.closest && event.target.closest('form.app-case-record')
+  const button = form && form.querySelector('[data-save-next]')
+  if (!button) return
+  event.preventDefault()
+  button.click()
+})

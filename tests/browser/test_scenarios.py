@@ -203,12 +203,36 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     expect(page.locator("#attendance").get_by_label("Grace Okafor", exact=True)).to_have_value(
         "present")
 
-    panel.get_by_label("Discussion notes").fill("Pain controlled; family coping.")
-    panel.get_by_label("Outcome").fill("Continue at home with daily district nurse visits.")
-    panel.get_by_label("Decisions").fill("Refer to hospice at home.")
-    with page.expect_response(re.compile(r"/live/\d+/discussion$")) as response:
-        panel.get_by_role("button", name="Save discussion").click()
-    assert response.value.ok
+    # One case, one form, one save (issue 20): the outcome, an action with its owner and due
+    # date, and a key worker change. Each click, fill or choice counts as an interaction;
+    # Tab and the characters typed into a field are keystrokes.
+    interactions = []
+
+    def act(name, step):
+        interactions.append(name)
+        step()
+
+    act("outcome", lambda: panel.get_by_label("Outcome").fill(
+        "Continue at home with daily district nurse visits."))
+    act("action", lambda: panel.get_by_label("What needs doing").fill(
+        "Refer to hospice at home team"))
+    act("owner", lambda: panel.get_by_label("Owner").select_option(
+        label="Chloe Brennan (District nurse)"))
+    due = today + timedelta(days=7)
+    act("due date", lambda: panel.locator("#actions-0-due_on-day").click())
+    for part in (due.day, due.month, due.year):  # keystrokes: the part, then Tab
+        page.keyboard.type(str(part))
+        page.keyboard.press("Tab")
+    act("key worker", lambda: panel.get_by_label("Key worker", exact=True).select_option(
+        label="Grace Okafor (Community matron)"))
+    with page.expect_response(re.compile(r"/live/\d+/record$")) as response:
+        act("save", lambda: panel.get_by_role("button", name="Save", exact=True).click())
+    assert response.value.ok, response.value.text()[:3000]
+    timing = response.value.request.timing
+    print(f"one case recorded in {len(interactions)} interactions ({', '.join(interactions)});"
+          f" the save answered in {timing['responseEnd']:.0f} ms")
+    assert len(interactions) <= 8
+    expect(panel.locator(".app-saved")).to_contain_text("1 action, key worker")
     expect(panel).to_contain_text("Case 1 of 3 · Discussed")
     expect(panel.get_by_label("Outcome")).to_have_value(
         "Continue at home with daily district nurse visits.")
@@ -216,23 +240,7 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     expect(nav.nth(0)).to_contain_text("Arthur Whitfield (discussed)")
     expect(nav.nth(1)).to_contain_text("Vera Lindqvist (to discuss)")
     assert page.url.endswith("/live")  # swapped in place: no page load
-
-    expect(panel).to_contain_text("Key worker: none")
-    panel.get_by_text("Set or change the key worker").click()
-    panel.get_by_label("Key worker").select_option(label="Grace Okafor (Community matron)")
-    panel.get_by_label("Reason for the change").fill("Agreed at the MDT: matron leads")
-    with page.expect_response(re.compile(r"/live/\d+/key-worker$")) as response:
-        panel.get_by_role("button", name="Save key worker").click()
-    assert response.value.ok
     expect(panel).to_contain_text("Key worker: Grace Okafor")
-
-    panel.get_by_text("Add an action").click()
-    panel.get_by_label("What needs doing").fill("Refer to hospice at home team")
-    panel.get_by_label("Owner").select_option(label="Chloe Brennan (District nurse)")
-    fill_date(page, "due_on", today + timedelta(days=7))
-    with page.expect_response(re.compile(r"/live/\d+/actions$")) as response:
-        panel.get_by_role("button", name="Add action").click()
-    assert response.value.ok
     expect(panel.locator(".app-open-actions")).to_contain_text(
         f"Refer to hospice at home team: Chloe Brennan, due {uk_date(today + timedelta(days=7))}")
     capture(page, s, "04-live-first-case-discussed")
@@ -255,7 +263,7 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     expect(minutes.locator(".minutes-case").nth(1)).to_contain_text("carried forward")
     expect(minutes.locator(".minutes-case").nth(2)).to_contain_text("carried forward")
     expect(minutes).to_contain_text(
-        "Arthur Whitfield: nobody to Grace Okafor (Agreed at the MDT: matron leads)")
+        "Arthur Whitfield: nobody to Grace Okafor (Agreed at the MDT meeting)")
     expect(minutes).to_contain_text("Refer to hospice at home team (Arthur Whitfield): "
                                     "Chloe Brennan, due")
     capture(page, s, "06-minutes")
@@ -439,9 +447,9 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     panel = page.locator("#live-case")
     expect(panel.locator("h2")).to_have_text("Vera Lindqvist")
     panel.get_by_label("Outcome").fill("Stable: review in three months.")
-    panel.get_by_role("button", name="Save discussion").click()
+    panel.get_by_role("button", name="Save", exact=True).click()
     expect(page).to_have_url(re.compile(r"/live\?case=\d+$"))
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Discussion saved")
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Saved")
     expect(panel).to_contain_text("Case 1 of 2 · Discussed")
     expect(page.locator("#live-nav-list li").nth(0)).to_contain_text("(discussed)")
     capture(page, s, "02-live-discussion-saved", javascript=False)
@@ -494,15 +502,12 @@ def test_keyboard_user_saves_a_discussion_and_focus_moves_to_the_case_heading(
     notes = page.locator("#live-case").get_by_label("Discussion notes")
     notes.focus()
     page.keyboard.type("Discussed by keyboard only.")
-    for _ in range(6):  # past the outcome and decisions boxes
-        page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.textContent.trim()") == "Save discussion":
-            break
-    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Save discussion"
-    with page.expect_response(re.compile(r"/live/\d+/discussion$")) as response:
-        page.keyboard.press("Enter")
+    # Ctrl + Enter: save, and on to the next case.
+    with page.expect_response(re.compile(r"/live/\d+/record$")) as response:
+        page.keyboard.press("Control+Enter")
     assert response.value.ok
-    expect(page.locator("#live-case")).to_contain_text("Case 1 of 2 · Discussed")
+    expect(page.locator("#live-case")).to_contain_text("Case 2 of 2 · To discuss")
+    expect(page.locator("#live-nav-list li").nth(0)).to_contain_text("(discussed)")
     heading = page.locator("#live-case h2")
     expect(heading).to_be_focused()
     assert page.evaluate("() => document.activeElement === document.querySelector("

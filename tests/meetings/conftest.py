@@ -41,3 +41,25 @@ def meeting(app, team):
         found = db.session.get(Meeting, created.id)
         db.session.expunge(found)
         return found
+
+
+def case_form(client, meeting_id, case_id) -> dict:
+    """The live case form as the page gives it (hidden fields, versions, what is saved)."""
+    page = client.get("meetings.live", meeting_id=meeting_id, case=case_id)
+    form = page.select_one("form.app-case-record")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[name]")
+            if i.get("type") not in ("checkbox", "submit")}
+    data |= {i["name"]: i.get("value", "y") for i in form.select("input[type=checkbox]")
+             if i.has_attr("checked")}
+    data |= {t["name"]: t.get_text() for t in form.select("textarea[name]")}
+    data |= {s["name"]: (s.select_one("option[selected]") or {"value": ""}).get("value", "")
+             for s in form.select("select[name]")}
+    return data
+
+
+def record(client, meeting_id, case_id, _expected_status=303, _htmx=False, **typed):
+    """Saves the live case form with `typed` filled in (actions as actions-0-description,
+    actions-0-owner_id, actions-0-due_on[day] ...)."""
+    return client.post("meetings.record_case", meeting_id=meeting_id, case_id=case_id,
+                       _data={**case_form(client, meeting_id, case_id), **typed},
+                       _expected_status=_expected_status, _htmx=_htmx)

@@ -11,7 +11,7 @@ from mdt.meetings.models import Case, Invitee, Meeting
 from mdt.patients.models import KeyWorkerHandover
 from mdt.timeutil import london_today, to_london
 from tests.conftest import ClientRequest, count_queries
-from tests.meetings.conftest import FUTURE, date_fields
+from tests.meetings.conftest import FUTURE, case_form, date_fields, record
 
 GOOD = {"title": "Riverside MDT", **date_fields("day", FUTURE), "start": "12:30",
         "end": "14:00", "location": "Room 2", "video_url": "", "guest_emails": "",
@@ -145,11 +145,6 @@ def test_case_row_shows_key_worker_stage_review_and_open_actions(app, client_req
     assert "Order a commode (Priya Patel" in text
 
 
-def _live_version(client, meeting, case_id):
-    page = client.get("meetings.live", meeting_id=meeting.id, case=case_id)
-    return page.select_one("#live-case input[name=version]")["value"]
-
-
 def _case_ids(app, meeting):
     with app.app_context():
         return [c.id for c in db.session.scalars(select(Case).where(
@@ -163,21 +158,17 @@ def test_run_a_meeting_live_then_finish_and_carry_forward(app, client_request, t
     first, second, third = _case_ids(app, meeting)
     client_request.post("meetings.start", meeting_id=meeting.id)
     # Discussion saved by htmx: only the case panel comes back.
-    panel = client_request.post("meetings.save_discussion", meeting_id=meeting.id,
-                                case_id=first, _htmx=True, _expected_status=200, _data={
-                                    "notes": "Pain worse at night", "outcome": "GP to review",
-                                    "decisions": "Refer to hospice",
-                                    "version": _live_version(client_request, meeting, first)})
+    panel = record(client_request, meeting.id, first, _htmx=True, _expected_status=200,
+                   notes="Pain worse at night", outcome="GP to review",
+                   decisions="Refer to hospice")
     assert panel.title is None and "Discussed" in panel.get_text()
     # Key worker set in the meeting is a hand-over decided there.
-    client_request.post("meetings.key_worker", meeting_id=meeting.id, case_id=first, _data={
-        "key_worker_id": team.nurse.id, "reason": "Agreed at the MDT meeting",
-        "seen_key_worker_id": ""})
+    record(client_request, meeting.id, first, key_worker_id=team.nurse.id)
     # An action added inline belongs to the case.
-    client_request.post("meetings.add_action", meeting_id=meeting.id, case_id=first, _data={
-        "description": "Hospice referral", "owner_id": team.nurse.id,
-        **date_fields("due_on", london_today() + timedelta(days=7))})
-    client_request.post("meetings.defer", meeting_id=meeting.id, case_id=second)
+    record(client_request, meeting.id, first, **{
+        "actions-0-description": "Hospice referral", "actions-0-owner_id": team.nurse.id,
+        **date_fields("actions-0-due_on", london_today() + timedelta(days=7))})
+    record(client_request, meeting.id, second, defer="y")
     # Attendance, and a walk-in.
     with app.app_context():
         nurse_invite = db.session.scalar(select(Invitee.id).where(
@@ -213,14 +204,12 @@ def test_two_people_saving_the_same_case_notes(app, client_request, team, meetin
     client_request.sign_in(team.chair)
     _add_case(client_request, meeting, team.patients[0])
     case_id = _case_ids(app, meeting)[0]
-    stale = _live_version(client_request, meeting, case_id)
-    client_request.post("meetings.save_discussion", meeting_id=meeting.id, case_id=case_id,
-                        _data={"notes": "First", "outcome": "", "decisions": "",
-                               "version": stale})
-    page = client_request.post("meetings.save_discussion", meeting_id=meeting.id,
+    stale = case_form(client_request, meeting.id, case_id)
+    client_request.post("meetings.record_case", meeting_id=meeting.id, case_id=case_id,
+                        _data={**stale, "notes": "First"})
+    page = client_request.post("meetings.record_case", meeting_id=meeting.id,
                                case_id=case_id, _expected_status=400,
-                               _data={"notes": "Second person's notes", "outcome": "",
-                                      "decisions": "", "version": stale})
+                               _data={**stale, "notes": "Second person's notes"})
     assert "Someone else saved this case" in page.get_text()
     assert page.select_one(f"#notes-{case_id}").get_text().strip() == "Second person's notes"
     with app.app_context():
@@ -231,10 +220,8 @@ def test_oversized_notes_are_refused(app, client_request, team, meeting):
     client_request.sign_in(team.chair)
     _add_case(client_request, meeting, team.patients[0])
     case_id = _case_ids(app, meeting)[0]
-    page = client_request.post("meetings.save_discussion", meeting_id=meeting.id,
-                               case_id=case_id, _expected_status=400, _data={
-                                   "notes": "x" * 10001, "outcome": "", "decisions": "",
-                                   "version": _live_version(client_request, meeting, case_id)})
+    page = record(client_request, meeting.id, case_id, _expected_status=400,
+                  notes="x" * 10001)
     assert "10000 characters or fewer" in page.get_text()
 
 
@@ -262,7 +249,7 @@ def test_attendees_poll_the_case_statuses(app, client_request, team, meeting):
     poller = page.select_one("#case-list")
     assert poller["hx-trigger"] == "every 5s"
     case_id = _case_ids(app, meeting)[0]
-    client_request.post("meetings.defer", meeting_id=meeting.id, case_id=case_id)
+    record(client_request, meeting.id, case_id, defer="y")
     fragment = nurse.get("meetings.case_status", meeting_id=meeting.id, _htmx=True)
     assert fragment.select_one(".case-status").get_text() == "Deferred"
 
@@ -271,9 +258,9 @@ def test_meeting_actions_csv(app, client_request, team, meeting):
     client_request.sign_in(team.chair)
     _add_case(client_request, meeting, team.patients[0])
     case_id = _case_ids(app, meeting)[0]
-    client_request.post("meetings.add_action", meeting_id=meeting.id, case_id=case_id, _data={
-        "description": "@SUM(1)", "owner_id": team.nurse.id,
-        **date_fields("due_on", london_today() + timedelta(days=7))})
+    record(client_request, meeting.id, case_id, **{
+        "actions-0-description": "@SUM(1)", "actions-0-owner_id": team.nurse.id,
+        **date_fields("actions-0-due_on", london_today() + timedelta(days=7))})
     response = client_request.client.get(f"/meetings/{meeting.id}/actions.csv")
     text = response.get_data().decode("utf-8-sig")
     lines = text.strip().split("\r\n")

@@ -193,9 +193,8 @@ def test_live_mode_shows_time_used_against_plan(app, client_request, team, meeti
         _add(client_request, meeting, patient)
     first = _cases(app, meeting)[0]
     client_request.post("meetings.start", meeting_id=meeting.id)
-    client_request.post("meetings.save_discussion", meeting_id=meeting.id, case_id=first.id,
-                        _data={"notes": "n", "outcome": "o", "decisions": "d",
-                               "version": str(first.version)})
+    from tests.meetings.conftest import record
+    record(client_request, meeting.id, first.id, notes="n", outcome="o", decisions="d")
     with app.app_context():  # as if the meeting began 12 minutes ago
         started = db.session.get(Meeting, meeting.id)
         assert started.started_at is not None
