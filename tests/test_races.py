@@ -118,6 +118,7 @@ ROUTES = {
     "meetings.death_review": ("chair", "/meetings/{live}", {
         "went_well": "Died at home"}, "record_death"),
     "meetings.edit": ("chair", "/meetings/{meeting}/edit", {"location": "Room 4"}),
+    "meetings.everyone_present": ("chair", "/meetings/{live}/live", {}),
     "meetings.finish": ("chair", "/meetings/{live}/live", {}),
     "meetings.group_cases": ("chair", "/meetings/{meeting}", {"by": "practice"}),
     "meetings.move_case": ("chair", "/meetings/{meeting}", {"direction": "down"}),
@@ -128,6 +129,7 @@ ROUTES = {
         "outcome": "Continue", "actions-0-description": "Refer to hospice",
         "actions-0-owner_id": "{nurse_id}",
         **_date("actions-0-due_on", TODAY + timedelta(days=5))}),
+    "meetings.save_draft": ("chair", "/meetings/{live}/live", {"notes": "Typed so far"}),
     "meetings.remove_case": ("chair", "/meetings/{meeting}", {"removed_reason": "Admitted"}),
     "meetings.reorder_cases": ("chair", None, {"case_ids": ["{case2}", "{case1}"]}),
     "meetings.start": ("chair", "/meetings/{meeting}", {}),
@@ -243,6 +245,9 @@ def _request(app, client, world, endpoint):
         html = client.client.get(url).get_data(as_text=True)
         page = BeautifulSoup(html, "html.parser")
         forms = [(f.get("action") or url, f) for f in page.select("form[method=post]")]
+        # An element that posts its form's fields by htmx (a draft kept as the chair types).
+        forms += [(e["hx-post"], e.find_parent("form")) for e in page.select("[hx-post]")
+                  if e.name != "form" and e.get("hx-include") == "closest form"]
         forms = [(action, f) for action, f in forms if _matches(rule, action.split("?")[0])]
         assert forms, f"{endpoint}: no form for {rule.rule} on {url}"
         path, form = forms[0]

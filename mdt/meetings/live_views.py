@@ -8,7 +8,7 @@ from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.meetings import queries, recording, timing
+from mdt.meetings import drafts, queries, recording, timing
 from mdt.meetings import service as meetings
 from mdt.meetings.forms import CaseRecordForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
@@ -24,15 +24,19 @@ from mdt.timeutil import london_today, to_london, utcnow
 def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
     """The live page (or, for htmx, just the case panel) with the current case."""
     rows = queries.case_rows(meeting)
+    draft = None
     current = next((r for r in rows if r.case.id == case_id), None) or next(
         (r for r in rows if r.case.status == "listed"), rows[0] if rows else None)
     index = rows.index(current) if current else 0
     members = member_choices(meeting.team_id)
     if current:
         key_worker_id = current.info.key_worker_id if current.info else None
+        draft = drafts.mine(actor.user_id, current.case) if "record_form" not in forms \
+            else None
+        typed = draft or current.case  # her unsaved text comes back after a reload
         forms.setdefault("record_form", CaseRecordForm(data={
-            "notes": current.case.notes, "outcome": current.case.outcome,
-            "decisions": current.case.decisions, "version": str(current.case.version),
+            "notes": typed.notes, "outcome": typed.outcome, "decisions": typed.decisions,
+            "version": str(draft.case_version if draft else current.case.version),
             "key_worker_id": key_worker_id, "seen_key_worker_id": str(key_worker_id or ""),
             "defer": current.case.status == "deferred"}))
         forms.setdefault("action_rows", _action_rows(1))
@@ -47,6 +51,8 @@ def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
               for item in error_list(form)]
     errors += [item for row in forms.get("action_rows", []) for item in error_list(row)]
     context = dict(meeting=meeting, rows=rows, current=current, index=index, saved=saved,
+                   restored=draft.updated_at if current and draft else None,
+                   writing=drafts.others(actor.user_id, current.case) if current else [],
                    previous=rows[index - 1] if current and index > 0 else None,
                    following=rows[index + 1] if current and index + 1 < len(rows) else None,
                    invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
@@ -121,6 +127,18 @@ def record_case(meeting_id: int, case_id: int):
     return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
 
 
+@bp.post("/<int:meeting_id>/live/<int:case_id>/draft")
+@team_member_required
+def save_draft(meeting_id: int, case_id: int):
+    """Keeps what the chair has typed so far (posted by the page after a pause in typing)."""
+    actor, meeting = chaired_meeting(meeting_id)
+    case = case_or_404(meeting, case_id)
+    draft = drafts.keep(actor.user_id, case, {name: request.form.get(name, "")
+                                              for name in drafts.FIELDS})
+    return render_template("meetings/_draft_status.html", kept_at=draft.updated_at,
+                           writing=drafts.others(actor.user_id, case))
+
+
 def _only_blank(row) -> bool:
     """A row left empty is no error (it is simply not an action)."""
     if (row.description.data or "").strip() or row.owner_id.data is not None \
@@ -173,6 +191,19 @@ def attendance(meeting_id: int, invitee_id: int):
     if htmx:
         return render_template("meetings/_invitee.html", meeting=meeting, invitee=invitee,
                                attendance=ATTENDANCE)
+    return redirect(url_for("meetings.live", meeting_id=meeting.id) + "#attendance", code=303)
+
+
+@bp.post("/<int:meeting_id>/attendance/everyone")
+@team_member_required
+def everyone_present(meeting_id: int):
+    actor, meeting = chaired_meeting(meeting_id)
+    marked = meetings.everyone_present(actor, meeting)
+    if htmx:
+        return render_template("meetings/_attendance_list.html", meeting=meeting,
+                               invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
+                               often_absent=often_absent(meeting.team_id, london_today()))
+    flash(f"{marked} {'person' if marked == 1 else 'people'} marked present")
     return redirect(url_for("meetings.live", meeting_id=meeting.id) + "#attendance", code=303)
 
 

@@ -128,6 +128,24 @@ class Case(db.Model):
         return URGENCIES.get(self.urgency, self.urgency)
 
 
+class CaseDraft(db.Model):
+    """What a chair has typed into a case's form and not yet saved, kept as she types so a
+    reload, a swap, a lost connection or another device loses nothing. One per person per
+    case; deleted when she saves."""
+
+    __tablename__ = "case_drafts"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    decisions: Mapped[str] = mapped_column(Text, default="")
+    case_version: Mapped[int] = mapped_column(Integer)  # the case as she saw it
+    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
 class DeathReview(db.Model):
     """The team's short reflective review of a death, at the first meeting after it."""
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from mdt.actions import service as actions
 from mdt.auth.actor import Actor
 from mdt.extensions import db
-from mdt.meetings import cases
+from mdt.meetings import cases, drafts
 from mdt.meetings.models import Case, Meeting
 from mdt.meetings.service import MeetingError
 from mdt.patients.handover import assign_key_worker
@@ -89,6 +89,7 @@ def record_case(actor: Actor, meeting: Meeting, case: Case, record: CaseRecord) 
     cases.apply_discussion(actor, meeting, case, notes=record.notes, outcome=record.outcome,
                            decisions=record.decisions,
                            status="deferred" if record.defer else "discussed")
+    drafts.discard(actor.user_id, case.id)
     try:
         db.session.commit()
     except StaleDataError:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mdt.audit import service as audit
@@ -349,6 +349,16 @@ def set_attendance(actor: Actor, meeting: Meeting, invitee_id: int, attendance: 
     invitee.attendance = attendance
     db.session.commit()
     return invitee
+
+
+def everyone_present(actor: Actor, meeting: Meeting) -> int:
+    """Everyone whose attendance is not yet recorded is present (apologies and absences
+    already recorded stay). Returns how many were marked."""
+    marked = db.session.execute(update(Invitee).where(
+        Invitee.meeting_id == meeting.id, Invitee.attendance == "invited")
+        .values(attendance="present")).rowcount
+    db.session.commit()
+    return marked
 
 
 def add_walk_in(actor: Actor, meeting: Meeting, name: str, email: str) -> Invitee:

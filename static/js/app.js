@@ -65,6 +65,8 @@ setup()
 document.addEventListener('htmx:after:settle', (event) => {
   const panel = document.getElementById('live-case')
   if (!panel || !(event.target === panel || panel.contains(event.target))) return
+  // A draft kept in the background must never take the focus from the box being typed in.
+  if (event.target.closest && event.target.closest('.app-draft-status')) return
   const heading = panel.querySelector('h2')
   if (heading) {
     heading.setAttribute('tabindex', '-1')
@@ -81,4 +83,17 @@ document.addEventListener('keydown', (event) => {
   if (!button) return
   event.preventDefault()
   button.click()
+})
+
+// A draft or a save that could not reach the server: the text stays in the form and the
+// chair is told; the draft is kept again as soon as the connection returns.
+document.addEventListener('htmx:error', (event) => {
+  const source = event.target
+  const form = source && source.closest && source.closest('form.app-case-record')
+  if (!form) return
+  const status = form.querySelector('.app-draft-status')
+  if (status) {
+    status.textContent = 'Not kept: the connection was lost. Your text is still here and ' +
+      'will be kept when the connection returns.'
+  }
 })

@@ -520,3 +520,56 @@ def test_keyboard_user_saves_a_discussion_and_focus_moves_to_the_case_heading(
         style["shadow"] != "none"
     assert visible, f"the focused heading shows no focus indicator: {style}"
     capture(page, s, "01-focus-on-case-heading")
+
+
+def test_nothing_typed_is_lost_to_a_reload_a_swap_or_a_dropped_connection(
+        new_context, capture, app, team, make_patient, today):
+    s = "8-drafts"
+    patients = [make_patient(given="Arthur", family="Whitfield"),
+                make_patient(given="Vera", family="Lindqvist")]
+    meeting_id = schedule_meeting(app, team, today, patients)
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, team.chair, with_form=False)
+    page.goto(f"/meetings/{meeting_id}")
+    page.get_by_role("button", name="Run the meeting").click()
+    panel = page.locator("#live-case")
+    draft = panel.locator(".app-draft-status")
+
+    # Typed, then the page reloaded: the text comes back.
+    with page.expect_response(re.compile(r"/live/\d+/draft$")):
+        panel.get_by_label("Discussion notes").type("Pain worse at night")
+    expect(draft).to_contain_text("Draft kept")
+    page.reload()
+    expect(panel.get_by_label("Discussion notes")).to_have_value("Pain worse at night")
+    expect(panel.locator(".app-restored")).to_contain_text("Restored what you typed")
+
+    # An htmx swap (a second action row) keeps what is typed and saves nothing.
+    panel.get_by_label("Outcome").fill("GP to review")
+    panel.get_by_role("button", name="Add another action").click()
+    expect(panel.locator("#actions-1-description")).to_be_visible()
+    expect(panel.get_by_label("Outcome")).to_have_value("GP to review")
+    expect(panel.get_by_label("Discussion notes")).to_have_value("Pain worse at night")
+
+    # The connection drops while she types: she is told, nothing is lost, and the draft is
+    # kept as soon as the connection returns.
+    context.mdt_watch.offline = True  # the failed requests that follow are expected
+    context.set_offline(True)
+    panel.get_by_label("Decisions").type("Refer to hospice")
+    expect(draft).to_contain_text("connection was lost")
+    expect(panel.get_by_label("Decisions")).to_have_value("Refer to hospice")
+    capture(page, s, "01-offline-text-kept")
+    with page.expect_response(re.compile(r"/live/\d+/draft$")):
+        context.set_offline(False)
+    expect(draft).to_contain_text("Draft kept")
+    page.reload()
+    expect(panel.get_by_label("Decisions")).to_have_value("Refer to hospice")
+    expect(panel.get_by_label("Outcome")).to_have_value("GP to review")
+
+    # Saved: the draft is gone and the case holds the text.
+    case_id = panel.locator("article").get_attribute("id").rsplit("-", 1)[1]
+    panel.get_by_role("button", name="Save", exact=True).click()
+    expect(panel.locator(".app-saved")).to_contain_text("Saved")
+    page.goto(f"/meetings/{meeting_id}/live?case={case_id}")
+    expect(panel.locator(".app-restored")).to_have_count(0)
+    expect(panel.get_by_label("Decisions")).to_have_value("Refer to hospice")

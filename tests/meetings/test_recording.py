@@ -143,3 +143,60 @@ def test_the_key_information_card_in_live_mode(app, client_request, team, meetin
     assert card["Preferred place of death"].startswith("Home")
     assert card["Preferred place of care"] == "Not recorded"
     assert card["Main carer"] == "Not recorded"
+
+
+def test_typed_text_is_kept_as_a_draft_and_comes_back(app, client_request, team, meeting):
+    """Typed, not saved: a reload (or another device) brings it back; a colleague sees that
+    someone is writing; saving the case clears the draft."""
+    first, _ = _live_meeting(app, client_request, team, meeting)
+    status = client_request.post("meetings.save_draft", meeting_id=meeting.id, case_id=first,
+                                 _htmx=True, _expected_status=200,
+                                 _data={"notes": "Typed, not saved", "outcome": "Half an"})
+    assert "Draft kept" in status.get_text()
+    assert _state(app, first)[:2] == ("listed", "")  # a draft changes nothing of the case
+    page = client_request.get("meetings.live", meeting_id=meeting.id, case=first)
+    assert page.select_one(f"#notes-{first}").get_text() == "Typed, not saved"
+    assert page.select_one(f"#outcome-{first}").get_text() == "Half an"
+    assert "Restored what you typed" in page.select_one(".app-restored").get_text()
+    # A second chair on another device sees who else is writing.
+    with app.app_context():
+        from mdt.teams.models import Membership
+        db.session.execute(Membership.__table__.update().where(
+            Membership.user_id == team.nurse.id).values(role="chair"))
+        db.session.commit()
+    second = ClientRequest(app)
+    second.sign_in(team.nurse)
+    other = second.get("meetings.live", meeting_id=meeting.id, case=first)
+    assert "Grace Okafor is also writing on this case" in other.select_one(
+        ".app-draft-status").get_text()
+    assert other.select_one(f"#notes-{first}").get_text() == ""  # not her text
+    # Saving (from the restored form) keeps the text and clears the draft.
+    data = case_form(client_request, meeting.id, first)
+    client_request.post("meetings.record_case", meeting_id=meeting.id, case_id=first,
+                        _data={**data, "outcome": "Half an hour more"})
+    with app.app_context():
+        case = db.session.get(Case, first)
+        assert (case.notes, case.outcome) == ("Typed, not saved", "Half an hour more")
+        from mdt.meetings.models import CaseDraft
+        assert db.session.scalars(select(CaseDraft)).all() == []
+    page = client_request.get("meetings.live", meeting_id=meeting.id, case=first)
+    assert page.select_one(".app-restored") is None
+
+
+def test_attendance_in_one_step_keeps_apologies(app, client_request, team, meeting):
+    from mdt.meetings.models import Invitee
+    _live_meeting(app, client_request, team, meeting, count=1)
+    with app.app_context():
+        ids = {i.email: i.id for i in db.session.scalars(select(Invitee).where(
+            Invitee.meeting_id == meeting.id))}
+    client_request.post("meetings.attendance", meeting_id=meeting.id,
+                        invitee_id=ids["priya@example.nhs.uk"],
+                        _data={"attendance": "apologies"})
+    fragment = client_request.post("meetings.everyone_present", meeting_id=meeting.id,
+                                   _htmx=True, _expected_status=200)
+    assert "Everyone else is present" not in fragment.get_text()  # nobody left to mark
+    with app.app_context():
+        found = {i.email: i.attendance for i in db.session.scalars(select(Invitee).where(
+            Invitee.meeting_id == meeting.id))}
+    assert found.pop("priya@example.nhs.uk") == "apologies"
+    assert set(found.values()) == {"present"} and len(found) >= 2
