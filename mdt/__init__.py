@@ -212,6 +212,7 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.auth.views import bp as auth_bp
     from mdt.calendar.views import bp as calendar_bp
     from mdt.health import bp as health_bp
+    from mdt.home.views import bp as home_bp
     from mdt.lifecycle.views import bp as lifecycle_bp
     from mdt.meetings import death_views, live_views  # noqa: F401  (meetings blueprint routes)
     from mdt.meetings.views import bp as meetings_bp
@@ -225,14 +226,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
                       teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp,
-                      lifecycle_bp):
+                      lifecycle_bp, home_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")
     def favicon():
         return redirect(url_for("static", filename="vendor/nhsuk-frontend/assets/images/favicon.ico"))
 
-    @app.get("/")
-    def home():
-        return redirect(url_for("actions.index" if current_user.is_authenticated
-                                else "auth.sign_in"))

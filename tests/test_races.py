@@ -119,7 +119,8 @@ ROUTES = {
         "went_well": "Died at home"}, "record_death"),
     "meetings.edit": ("chair", "/meetings/{meeting}/edit", {"location": "Room 4"}),
     "meetings.everyone_present": ("chair", "/meetings/{live}/live", {}),
-    "meetings.finish": ("chair", "/meetings/{live}/live", {}),
+    "meetings.finish": ("chair", "/meetings/{live}/finish", {}),
+    "meetings.undo_finish": ("chair", "/meetings/{live}/minutes", {}, "finish_live"),
     "meetings.group_cases": ("chair", "/meetings/{meeting}", {"by": "practice"}),
     "meetings.move_case": ("chair", "/meetings/{meeting}", {"direction": "down"}),
     "meetings.new": ("chair", "/meetings/new", {
@@ -132,7 +133,7 @@ ROUTES = {
     "meetings.save_draft": ("chair", "/meetings/{live}/live", {"notes": "Typed so far"}),
     "meetings.remove_case": ("chair", "/meetings/{meeting}", {"removed_reason": "Admitted"}),
     "meetings.reorder_cases": ("chair", None, {"case_ids": ["{case2}", "{case1}"]}),
-    "meetings.start": ("chair", "/meetings/{meeting}", {}),
+    "meetings.start": ("chair", "/meetings/{meeting}", {"confirm": "yes"}),
     "meetings.walk_in": ("chair", "/meetings/{live}/live", {"name": "Sam Visitor",
                                                             "email": "sam@council.gov.uk"}),
     "patients.key_information": ("nurse", "/patients/{p1}/key-information/wishes", {
@@ -187,6 +188,10 @@ def _setup(app, world, step):
             referral = db.session.get(Referral, world.referral)
             ask_for_more(chair, referral, message="Which hospice?", seen_version=referral.version)
             db.session.commit()
+        elif step == "finish_live":
+            from mdt.meetings.models import Meeting
+            from mdt.meetings.service import finish_meeting
+            finish_meeting(chair, db.session.get(Meeting, world.live))
         elif step == "merge_visits":
             from mdt.visits.models import Visit
             versions = {v.id: v.version for v in db.session.scalars(select(Visit))}

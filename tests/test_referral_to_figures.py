@@ -105,7 +105,7 @@ def test_referral_accepted_block_in_the_invitation_time_against_plan_and_follow_
         case_id = db.session.scalar(select(Referral.case_id))
         other_case = db.session.scalar(select(Case.id).where(
             Case.meeting_id == meeting_id, Case.patient_id == others[0].id))
-    chair.post("meetings.start", meeting_id=meeting_id)
+    chair.post("meetings.start", meeting_id=meeting_id, _data={"confirm": "yes"})
     live = chair.get("meetings.live", meeting_id=meeting_id, case=case_id)
     panel = live.select_one(f"#referral-{referral_id}").get_text(" ", strip=True)
     assert QUESTION in panel and "not keeping oral morphine down" in panel
@@ -124,7 +124,7 @@ def test_referral_accepted_block_in_the_invitation_time_against_plan_and_follow_
     with app.app_context():
         carried = db.session.scalar(select(Case).where(Case.carried_from_id.is_not(None)))
         second_meeting, carried_id = carried.meeting_id, carried.id
-    chair.post("meetings.start", meeting_id=second_meeting)
+    chair.post("meetings.start", meeting_id=second_meeting, _data={"confirm": "yes"})
     fourth = _action(chair, second_meeting, carried_id, chair_user, "Ring the carer",
                      date(2026, 11, 30))
     fifth = _action(chair, second_meeting, carried_id, nurse_user, "Apply for a blue badge",

@@ -29,11 +29,12 @@ MATRIX = {
     "auth.change_password": SIGNED_IN, "auth.sign_in": (OK, 302, 302, 302, 302),
     "calendar.invite": RECORD, "calendar.settings": SIGNED_IN,
     "calendar.personal_feed": (MISSING,) * 5, "calendar.team_feed": (MISSING,) * 5,
-    "favicon": (302,) * 5, "home": (302,) * 5, "static": (OK,) * 5,
+    "favicon": (302,) * 5, "home.index": (302, OK, OK, OK, 302), "static": (OK,) * 5,
     "health.health": (OK,) * 5,
     "meetings.index": TEAM_PAGE, "meetings.new": CHAIR_PAGE, "meetings.show": RECORD,
     "meetings.case_status": RECORD, "meetings.minutes": RECORD, "meetings.actions_csv": RECORD,
     "meetings.edit": CHAIR_RECORD, "meetings.live": CHAIR_RECORD,
+    "meetings.finish_check": CHAIR_RECORD,
     "patients.index": TEAM_PAGE, "patients.new": TEAM_PAGE, "patients.show": RECORD,
     "patients.edit": RECORD, "patients.key_information": RECORD, "patients.key_worker": RECORD,
     "patients.new_hna": RECORD, "patients.stage": RECORD, "patients.summary": RECORD,
@@ -108,7 +109,7 @@ def _status(client, app, endpoint, ids):
     response = client.get(path + QUERY.get(endpoint, ""))
     response.close()
     if response.status_code == 302 and "/sign-in" in response.headers["Location"] \
-            and endpoint not in ("home",):
+            and endpoint not in ("home.index",):
         return LOGIN
     return response.status_code
 

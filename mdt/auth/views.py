@@ -80,13 +80,13 @@ def _safe_next(target: str | None) -> str:
     unsafe = (not target.startswith("/") or target.startswith("//") or parts.scheme
               or parts.netloc or "\\" in target or len(target) > 500
               or any(ord(ch) < 0x21 or ord(ch) == 0x7f for ch in target))
-    return url_for("actions.index") if unsafe else target
+    return url_for("home.index") if unsafe else target
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("actions.index"))
+        return redirect(url_for("home.index"))
     form = SignInForm()
     error = None
     status = 200

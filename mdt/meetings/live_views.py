@@ -68,7 +68,13 @@ def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
 @bp.post("/<int:meeting_id>/start")
 @team_member_required
 def start(meeting_id: int):
+    """Starts the meeting; one planned for another day asks first ("this meeting is on
+    8 Dec: start it now?")."""
     actor, meeting = chaired_meeting(meeting_id)
+    if meetings.starts_another_day(meeting, london_today()) \
+            and request.form.get("confirm") != "yes":
+        return render_template("meetings/start_check.html", meeting=meeting,
+                               today=london_today())
     meetings.start_meeting(actor, meeting)
     return redirect(url_for("meetings.live", meeting_id=meeting.id), code=303)
 
@@ -219,6 +225,32 @@ def walk_in(meeting_id: int):
         return _live(actor, meeting, None, 400, walk_in_form=form)
     flash("Attendee added")
     return redirect(url_for("meetings.live", meeting_id=meeting.id) + "#attendance", code=303)
+
+
+@bp.get("/<int:meeting_id>/finish")
+@team_member_required
+def finish_check(meeting_id: int):
+    """What finishing will do, asked once before it is done."""
+    actor, meeting = chaired_meeting(meeting_id)
+    if meeting.status == "finished":
+        return redirect(url_for("meetings.minutes", meeting_id=meeting.id), code=303)
+    return render_template("meetings/finish_check.html", meeting=meeting,
+                           preview=meetings.finish_preview(meeting),
+                           undo_minutes=meetings.UNDO_MINUTES)
+
+
+@bp.post("/<int:meeting_id>/undo-finish")
+@team_member_required
+def undo_finish(meeting_id: int):
+    actor, meeting = chaired_meeting(meeting_id)
+    try:
+        back = meetings.undo_finish(actor, meeting)
+    except meetings.MeetingError as exc:
+        flash(" ".join(exc.errors.values()))
+        return redirect(url_for("meetings.minutes", meeting_id=meeting.id), code=303)
+    flash(f"The meeting is running again; {back} {'case' if back == 1 else 'cases'} "
+          "brought back from the next meeting")
+    return redirect(url_for("meetings.live", meeting_id=meeting.id), code=303)
 
 
 @bp.post("/<int:meeting_id>/finish")

@@ -321,6 +321,88 @@ def finish_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]
     return target, moved
 
 
+UNDO_MINUTES = 10  # how long finishing a meeting can be undone
+
+
+@dataclass(frozen=True)
+class FinishPreview:
+    discussed: int
+    to_move: int  # listed or deferred: carried to the next meeting
+    next_day: date | None  # None: a new meeting four weeks on is made
+
+
+def finish_preview(meeting: Meeting) -> FinishPreview:
+    """What finishing will do, without doing it (no next meeting is made to find out)."""
+    counts = dict(db.session.execute(select(Case.status, func.count(Case.id)).where(
+        Case.meeting_id == meeting.id).group_by(Case.status)).all())
+    return FinishPreview(discussed=counts.get("discussed", 0),
+                         to_move=counts.get("listed", 0) + counts.get("deferred", 0),
+                         next_day=_next_meeting_day(meeting))
+
+
+def _next_meeting_day(meeting: Meeting) -> date:
+    if meeting.series_id:
+        series = db.session.get(MeetingSeries, meeting.series_id)
+        after = (meeting.occurrence_date or to_london(meeting.starts_at).date()) + timedelta(days=1)
+        gone = set(db.session.scalars(select(Meeting.occurrence_date).where(
+            Meeting.series_id == meeting.series_id,
+            Meeting.status.in_(("finished", "cancelled")))))
+        for day in recurrence.occurrences(series.rrule, series.first_date, after=after, count=24):
+            if day not in gone:
+                return day
+    later = db.session.scalar(select(Meeting.starts_at).where(
+        Meeting.team_id == meeting.team_id, Meeting.id != meeting.id,
+        Meeting.status == "scheduled", Meeting.starts_at > meeting.starts_at)
+        .order_by(Meeting.starts_at).limit(1))
+    return to_london(later or meeting.starts_at + timedelta(weeks=4)).date()
+
+
+def undo_finish(actor: Actor, meeting: Meeting, now=None) -> int:
+    """Within UNDO_MINUTES of finishing: the meeting is in progress again and the cases it
+    carried forward come back (refused once the next meeting has started using them).
+    Returns the number of cases brought back."""
+    now = now or utcnow()
+    if meeting.status != "finished":
+        raise MeetingError({"form": "This meeting is not finished"})
+    if meeting.finished_at is None or now - meeting.finished_at > timedelta(
+            minutes=UNDO_MINUTES):
+        raise MeetingError({"form": f"Finishing can be undone for {UNDO_MINUTES} minutes "
+                                    "only. Add any missed case to the next meeting instead."})
+    from mdt.actions.models import Action
+    from mdt.meetings.models import CaseDraft
+    from mdt.referrals.models import Referral
+    mine = {c.id: c for c in db.session.scalars(select(Case).where(
+        Case.meeting_id == meeting.id))}
+    carried = db.session.scalars(select(Case).where(Case.carried_from_id.in_(list(mine)))).all() \
+        if mine else []
+    ids = [c.id for c in carried]
+    used = any(c.status != "listed" or c.notes or c.outcome for c in carried) or (ids and (
+        db.session.scalar(select(func.count(Action.id)).where(Action.case_id.in_(ids)))
+        or db.session.scalar(select(func.count(CaseDraft.id)).where(CaseDraft.case_id.in_(ids)))))
+    if used:
+        raise MeetingError({"form": "The next meeting has already started on the cases "
+                                    "carried to it, so finishing cannot be undone"})
+    for referral in db.session.scalars(select(Referral).where(Referral.case_id.in_(ids))) \
+            if ids else ():
+        old = mine[next(c.carried_from_id for c in carried if c.id == referral.case_id)]
+        referral.case_id, referral.meeting_id = old.id, meeting.id
+    db.session.flush()
+    for case in carried:
+        db.session.delete(case)
+    for case in mine.values():
+        if case.status == "carried_forward":
+            case.status = "listed"
+    meeting.status, meeting.finished_at = "in_progress", None
+    _audit(actor, meeting.team_id, "change", meeting.id,
+           {"status": ["finished", "in_progress"], "undone": True, "brought_back": len(ids)})
+    db.session.commit()
+    return len(ids)
+
+
+def starts_another_day(meeting: Meeting, today: date) -> bool:
+    return meeting.status == "scheduled" and to_london(meeting.starts_at).date() != today
+
+
 def cancel_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]:
     """Cancels and moves the whole case list forward. Idempotent."""
     if meeting.status == "cancelled":

@@ -1,5 +1,7 @@
 """Meetings: the list, scheduling, the meeting page with its case list, minutes, export."""
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -28,7 +30,7 @@ from mdt.referrals.queries import referrals_for_cases
 from mdt.reports.queries import meeting_follow_through
 from mdt.teams.models import Team
 from mdt.teams.service import member_choices, team_names
-from mdt.timeutil import london_today, to_london
+from mdt.timeutil import london_today, to_london, utcnow
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -357,7 +359,12 @@ def minutes(meeting_id: int):
     meeting = meeting_or_404(actor, meeting_id)
     _audit_view(actor, meeting)
     rows = queries.case_rows(meeting, include_removed=True)
+    undo_until = meeting.finished_at + timedelta(minutes=meetings.UNDO_MINUTES) \
+        if meeting.status == "finished" and meeting.finished_at and actor.role(
+            meeting.team_id) == "chair" else None
     return render_template("meetings/minutes.html", meeting=meeting, rows=rows,
+                           undo_until=undo_until if undo_until and undo_until > utcnow()
+                           else None,
                            invitees=queries.invitees(meeting.id),
                            actions=meeting_actions(meeting.id),
                            handovers=queries.meeting_handovers(meeting.id),

@@ -122,7 +122,7 @@ def test_next_parameter_cannot_redirect_off_site(client_request, make_user):
     response = client_request.client.post("/sign-in?next=//evil.example/x", data={
         "email": user.email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/actions"
+    assert response.headers["Location"] == "/"
 
 
 def test_passwords_are_argon2id_and_short_ones_refused(password_hash):
@@ -203,7 +203,7 @@ def test_sign_in_never_redirects_off_site(client_request, make_user, target):
         "/sign-in?next=" + (target if "%" in target else quote(target, safe="/")),
         data={"email": user.email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/actions"
+    assert response.headers["Location"] == "/"
 
 
 def test_sign_in_keeps_a_same_site_next_page(client_request, make_user):

@@ -172,16 +172,18 @@ def page(new_context):
     return new_context().new_page()
 
 
-def sign_in(page, user, password=PASSWORD, with_form=True):
-    """Sign in through the form, as a person does; with_form=False posts it from the page's
-    context instead (same cookies, same CSRF check), saving two page loads in tests that are
-    about something else."""
+def sign_in(page, user, password=PASSWORD, with_form=True, then="/actions"):
+    """Sign in through the form, as a person does (she lands on her front door, then goes
+    to `then`); with_form=False posts it from the page's context instead (same cookies,
+    same CSRF check), saving two page loads in tests that are about something else."""
     if with_form:
         page.goto("/sign-in")
         page.fill("#email", user.email)
         page.fill("#password", password)
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r"/actions"))
+        page.wait_for_url(re.compile(r"/$"))
+        if then:
+            page.goto(then)
         return
     form = page.request.get("/sign-in").text()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)

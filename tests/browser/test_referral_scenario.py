@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import sign_in
 from tests.browser.test_scenarios import (  # noqa: F401  (shared fixtures)
     capture,
+    run_meeting,
     schedule_meeting,
     team,
     today,
@@ -71,7 +72,7 @@ def test_nurse_refers_chair_accepts_gp_sees_block_chair_runs_it(
     expect(doctor.locator("#your-cases")).to_contain_text("from about 12:35 to 12:45 (1 case)")
     capture(doctor, s, "05-gp-your-cases")
 
-    chair.get_by_role("button", name="Run the meeting").click()
+    run_meeting(chair)
     chair.locator("#live-nav-list").get_by_role("link", name="Margaret Ellis").click()
     panel = chair.locator("#live-case")
     expect(panel.locator(".app-referral-on-case")).to_contain_text(QUESTION)

@@ -100,6 +100,23 @@ def uk_date(day) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def run_meeting(page) -> None:
+    """Run the meeting: one planned for another day asks first (issue 20)."""
+    page.get_by_role("button", name="Run the meeting").click()
+    expect(page.locator("h1")).to_contain_text(": start it now?")
+    page.get_by_role("button", name="Start it now").click()
+
+
+def finish_meeting(page, moving: int) -> None:
+    """Finish: the page says what will move, once, before it is done."""
+    page.get_by_role("button", name="Finish meeting").click()
+    expect(page.locator("h1")).to_have_text("Finish the meeting?")
+    expect(page.locator("#finish-effects")).to_contain_text(
+        f"{moving} {'case' if moving == 1 else 'cases'} not discussed (or deferred) will "
+        "move to" if moving else "nothing moves")
+    page.get_by_role("button", name="Finish meeting").click()
+
+
 # --- set-up through the service layer, for the scenarios that are about something else ---
 
 def schedule_meeting(app, team, day, patients=()):
@@ -189,7 +206,7 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     expect(page.locator("#patient_id option")).to_have_count(1)  # everyone is on the list
     capture(page, s, "02-meeting-with-case-list")
 
-    page.get_by_role("button", name="Run the meeting").click()
+    run_meeting(page)
     expect(page).to_have_url(re.compile(r"/meetings/\d+/live$"))
     panel = page.locator("#live-case")
     expect(panel.locator("h2")).to_have_text("Arthur Whitfield")
@@ -251,7 +268,7 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     expect(page).to_have_url(re.compile(r"/live\?case=\d+$"))  # hx-push-url
     capture(page, s, "05-live-second-case")
 
-    page.get_by_role("button", name="Finish meeting").click()
+    finish_meeting(page, moving=2)
     expect(page).to_have_url(re.compile(r"/meetings/\d+/minutes$"))
     minutes = page.locator("main")
     expect(minutes).to_contain_text("Present: Grace Okafor")
@@ -437,7 +454,7 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     expect(page.locator("#case-list li.app-case").nth(1)).to_contain_text("Arthur Whitfield")
     capture(page, s, "01-case-added", javascript=False)
 
-    page.get_by_role("button", name="Run the meeting").click()
+    run_meeting(page)
     expect(page).to_have_url(re.compile(rf"/meetings/{meeting_id}/live$"))
     attendance = page.locator("#attendance li").filter(has_text="Grace Okafor")
     attendance.get_by_label("Grace Okafor").select_option("apologies")
@@ -454,7 +471,7 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     expect(page.locator("#live-nav-list li").nth(0)).to_contain_text("(discussed)")
     capture(page, s, "02-live-discussion-saved", javascript=False)
 
-    page.get_by_role("button", name="Finish meeting").click()
+    finish_meeting(page, moving=1)
     expect(page).to_have_url(re.compile(rf"/meetings/{meeting_id}/minutes$"))
     expect(page.locator("main")).to_contain_text("Apologies: Grace Okafor")
     expect(page.locator(".minutes-case").nth(0)).to_contain_text(
@@ -497,6 +514,8 @@ def test_keyboard_user_saves_a_discussion_and_focus_moves_to_the_case_heading(
     page.goto(f"/meetings/{meeting_id}")
     page.get_by_role("button", name="Run the meeting").focus()
     page.keyboard.press("Enter")
+    page.get_by_role("button", name="Start it now").focus()
+    page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/live$"))
 
     notes = page.locator("#live-case").get_by_label("Discussion notes")
@@ -527,12 +546,12 @@ def test_nothing_typed_is_lost_to_a_reload_a_swap_or_a_dropped_connection(
     s = "8-drafts"
     patients = [make_patient(given="Arthur", family="Whitfield"),
                 make_patient(given="Vera", family="Lindqvist")]
-    meeting_id = schedule_meeting(app, team, today, patients)
+    meeting_id = schedule_meeting(app, team, today + timedelta(days=14), patients)
     context = new_context()
     page = context.new_page()
     sign_in(page, team.chair, with_form=False)
     page.goto(f"/meetings/{meeting_id}")
-    page.get_by_role("button", name="Run the meeting").click()
+    run_meeting(page)
     panel = page.locator("#live-case")
     draft = panel.locator(".app-draft-status")
 

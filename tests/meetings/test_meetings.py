@@ -156,7 +156,7 @@ def test_run_a_meeting_live_then_finish_and_carry_forward(app, client_request, t
     for patient in team.patients:
         _add_case(client_request, meeting, patient)
     first, second, third = _case_ids(app, meeting)
-    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"})
     # Discussion saved by htmx: only the case panel comes back.
     panel = record(client_request, meeting.id, first, _htmx=True, _expected_status=200,
                    notes="Pain worse at night", outcome="GP to review",
@@ -242,7 +242,7 @@ def test_cancelling_moves_the_whole_case_list(app, client_request, team, meeting
 def test_attendees_poll_the_case_statuses(app, client_request, team, meeting):
     client_request.sign_in(team.chair)
     _add_case(client_request, meeting, team.patients[0])
-    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"})
     nurse = ClientRequest(app)
     nurse.sign_in(team.nurse)
     page = nurse.get("meetings.show", meeting_id=meeting.id)

@@ -24,7 +24,7 @@ def _live_meeting(app, client, team, meeting, count=2):
     client.sign_in(team.chair)
     for patient in team.patients[:count]:
         _add_case(client, meeting, patient)
-    client.post("meetings.start", meeting_id=meeting.id)
+    client.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"})
     return _case_ids(app, meeting)
 
 

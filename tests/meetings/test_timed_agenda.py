@@ -138,7 +138,7 @@ def test_carried_forward_cases_keep_their_time(app, client_request, team, meetin
     case = _cases(app, meeting)[0]
     client_request.post("meetings.case_timing", meeting_id=meeting.id, case_id=case.id,
                         _data={"minutes": "25", "break_after": "0"})
-    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"})
     client_request.post("meetings.finish", meeting_id=meeting.id, _data={"confirm": "yes"})
     with app.app_context():
         moved = db.session.scalar(select(Case).where(Case.carried_from_id == case.id))
@@ -192,7 +192,7 @@ def test_live_mode_shows_time_used_against_plan(app, client_request, team, meeti
     for patient in team.patients:  # 5 minutes each
         _add(client_request, meeting, patient)
     first = _cases(app, meeting)[0]
-    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"})
     from tests.meetings.conftest import record
     record(client_request, meeting.id, first.id, notes="n", outcome="o", decisions="d")
     with app.app_context():  # as if the meeting began 12 minutes ago
@@ -268,7 +268,7 @@ def test_live_attendance_flags_someone_absent_from_their_last_three_meetings(
                         name="Grace Okafor", attendance="present")])
         db.session.commit()
     client_request.sign_in(team.chair)
-    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"})
     page = client_request.get("meetings.live", meeting_id=meeting.id)
     flagged = [tag.find_parent("label").get_text(" ", strip=True)
                for tag in page.select("#attendance .app-often-absent")]
@@ -291,7 +291,7 @@ def test_a_referral_travels_with_its_case_when_carried_forward(app, client_reque
         db.session.commit()
     row = client_request.get("meetings.show", meeting_id=meeting.id).select_one("li.case-row")
     assert "Lives alone; daughter abroad." in row.select_one(".app-referral-details").get_text()
-    client_request.post("meetings.start", meeting_id=meeting.id)
+    client_request.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"})
     client_request.post("meetings.finish", meeting_id=meeting.id, _data={"confirm": "yes"})
     with app.app_context():
         moved = db.session.scalar(select(Case).where(Case.carried_from_id == case.id))

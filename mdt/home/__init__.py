@@ -1,0 +1,1 @@
+"""The front door: what each person needs first when they sign in."""
