@@ -47,7 +47,7 @@ def from_environment(instance_path: Path) -> dict:
                           + "\n  ".join(problems))
     if not secret:
         secret = _dev_secret_key(instance_path)
-    base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    base_url = env.get("BASE_URL", f"http://127.0.0.1:{env.get('PORT', '5000')}").rstrip("/")
     return {
         "MDT_ENV": "production" if production else "development",
         "SECRET_KEY": secret,

@@ -26,6 +26,19 @@ def test_seed_demo_loads_a_team_and_is_idempotent(app):
         assert users == 12  # 10 on the demo team, the other team's chair, an admin
         assert all(u.email.endswith("@example.nhs.uk") for u in db.session.scalars(select(User)))
     assert "admin@example.nhs.uk" in again.output
+    # The demo's promise: tomorrow the matron's and a district nurse's visits to Sunita
+    # Sharma can merge, and the suggestion names her and the visits it replaces.
+    from datetime import timedelta
+
+    from mdt.teams.models import Team
+    from mdt.timeutil import london_today
+    from mdt.visits.queries import suggestions
+    with app.app_context():
+        team = db.session.scalar(select(Membership.team_id).where(Membership.user_id == chair.id))
+        found = suggestions(team, london_today() + timedelta(days=1))
+        assert db.session.get(Team, team) is not None
+    assert [s.patient_name for s in found] == ["Sunita Sharma"]
+    assert len(found[0].replaces) == 2 and "Grace Okafor holds" in found[0].text
 
 
 def test_create_user_on_a_team(app):

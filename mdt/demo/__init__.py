@@ -28,7 +28,7 @@ OTHER_TEAM = "Hillside Neighbourhood MDT"
 
 MEMBERS = [  # email local part, name, profession, organisation, role, skills
     ("chair", "Grace Okafor", "community_matron", "Riverside Community Health NHS Trust",
-     "chair", ["syringe_driver", "medication_review", "injections", "hna"]),
+     "chair", ["syringe_driver", "wound_care", "medication_review", "injections", "hna"]),
     ("dn.patel", "Priya Patel", "district_nurse", "Riverside Community Health NHS Trust",
      "member", ["wound_care", "injections", "bloods", "catheter_care"]),
     ("dn.murphy", "Sean Murphy", "district_nurse", "Riverside Community Health NHS Trust",

@@ -8,14 +8,16 @@ from mdt.visits.service import ensure_task_catalogue, task_types
 
 
 def add_visits(team, patients, by_email, today):
-    """Tomorrow: the matron changes Patrick O'Connell's syringe driver and a district nurse
-    dresses his leg ulcer, the seed documents' example; the merge suggestion shows for both."""
+    """Tomorrow: the matron changes Sunita Sharma's syringe driver and a district nurse
+    dresses her leg ulcer, the seed documents' example; the merge suggestion shows for both
+    (the matron holds both skills). Not Patrick O'Connell: the demo records his death, which
+    cancels his visits."""
     ensure_task_catalogue(team.id)
     tasks = {t.name: t.id for t in task_types(team.id)}
     tomorrow = today + timedelta(days=1)
     plan = [  # patient index, professional, window, tasks
-        (5, "chair", "morning", ["Syringe driver change"]),
-        (5, "dn.patel", "afternoon", ["Dressing"]),
+        (4, "chair", "morning", ["Syringe driver change"]),
+        (4, "dn.patel", "afternoon", ["Dressing"]),
         (0, "dn.patel", "morning", ["Dressing", "Bloods"]),
         (3, "dn.murphy", "morning", ["Injection"]),
         (13, "hospice.ali", "afternoon", ["Syringe driver change", "Wellbeing check"]),

@@ -57,6 +57,8 @@ class SuggestionView:
     text: str
     versions: dict  # visit id -> version, for the merge form
     professionals: set
+    patient_name: str = ""
+    replaces: tuple = ()  # "Priya Patel, afternoon: Dressing" for each visit in the group
 
 
 def suggestions(team_id: int, day: date) -> list[SuggestionView]:
@@ -75,11 +77,19 @@ def suggestions(team_id: int, day: date) -> list[SuggestionView]:
                              skills=frozenset(t.skill for t in tasks[v.id])) for v in visits]
     versions = {v.id: v.version for v in visits}
     by_id = {v.id: v for v in visits}
+    found = engine.suggest(data, skills)
+    patients = dict(db.session.execute(select(Patient.id, Patient.given_name + " " +
+                                              Patient.family_name).where(
+        Patient.id.in_({s.patient_id for s in found}))).all()) if found else {}
     out = []
-    for s in engine.suggest(data, skills):
+    for s in found:
         group = (s.host_visit_id, *s.merged_visit_ids)
+        replaces = tuple(f"{names.get(by_id[i].professional_id, 'Someone')}, "
+                         f"{by_id[i].when_label.lower()}: "
+                         f"{', '.join(t.name for t in tasks[i])}" for i in group)
         out.append(SuggestionView(s, s.explain(names, SKILLS), {i: versions[i] for i in group},
-                                  {by_id[i].professional_id for i in group}))
+                                  {by_id[i].professional_id for i in group},
+                                  patients.get(s.patient_id, ""), replaces))
     return out
 
 
