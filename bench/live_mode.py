@@ -1,5 +1,8 @@
 """Benchmark: the live-mode case view at 60 cases, against a bare route that returns the
-same bytes (so the ratio is the cost of our queries and templates over Flask itself).
+same bytes (so the ratio is the cost of our queries and templates over Flask itself); then
+the live-mode requests a chair makes in the room, each case in turn, p50 and p95: the next
+case (an htmx swap), one save (outcome and an action, the whole case form) and a draft kept
+as she types.
 
     .venv/bin/python bench/live_mode.py [requests]
 """
@@ -86,6 +89,47 @@ def main() -> None:
     print(f"live mode, 60 cases: {live * 1000:.1f} ms per request ({len(body):,} bytes)")
     print(f"bare route, same bytes: {bare * 1000:.2f} ms per request")
     print(f"ratio live / bare: {live / bare:.1f}")
+    room(client, meeting_id)
+
+
+def room(client, meeting_id) -> None:
+    """Each of the 60 cases: next case, a draft, one save. Server time per request."""
+    from mdt.meetings.models import Case
+    from mdt.timeutil import london_today
+
+    htmx = {"HX-Request": "true"}
+    page = BeautifulSoup(client.get(f"/meetings/{meeting_id}/live").get_data(as_text=True),
+                         "html.parser")
+    token = page.select_one("input[name=csrf_token]")["value"]
+    owner = page.select_one("select[name='actions-0-owner_id'] option[value!='']")["value"]
+    due = london_today() + timedelta(days=7)
+    with client.application.app_context():
+        ids = [c.id for c in db.session.scalars(db.select(Case).where(
+            Case.meeting_id == meeting_id).order_by(Case.position))]
+    times = {"next case": [], "draft": [], "save": []}
+    for case_id in ids:
+        began = time.perf_counter()
+        panel = client.get(f"/meetings/{meeting_id}/live?case={case_id}", headers=htmx)
+        times["next case"].append(time.perf_counter() - began)
+        version = BeautifulSoup(panel.get_data(as_text=True), "html.parser").select_one(
+            "input[name=version]")["value"]
+        began = time.perf_counter()
+        client.post(f"/meetings/{meeting_id}/live/{case_id}/draft", headers=htmx,
+                    data={"csrf_token": token, "notes": "Typed in the room"})
+        times["draft"].append(time.perf_counter() - began)
+        began = time.perf_counter()
+        saved = client.post(f"/meetings/{meeting_id}/live/{case_id}/record", headers=htmx, data={
+            "csrf_token": token, "version": version, "outcome": "Continue the plan",
+            "notes": "Typed in the room", "action_rows": "1", "seen_key_worker_id": "",
+            "key_worker_id": "", "actions-0-description": "Review in a week",
+            "actions-0-owner_id": owner, "actions-0-due_on[day]": str(due.day),
+            "actions-0-due_on[month]": str(due.month), "actions-0-due_on[year]": str(due.year)})
+        times["save"].append(time.perf_counter() - began)
+        assert saved.status_code == 200 and b"Saved" in saved.data, saved.status_code
+    for name, found in times.items():
+        found.sort()
+        p50, p95 = found[len(found) // 2], found[int(len(found) * 0.95) - 1]
+        print(f"{name}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms over {len(found)}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from wtforms.fields import (
 )
 from wtforms.validators import StopValidation
 
+from mdt.field_html import fast_html
+
 _MACROS = {  # field kind -> (component folder, macro name)
     "input": ("input", "input"),
     "textarea": ("textarea", "textarea"),
@@ -135,14 +137,23 @@ def field_params(field, **params) -> dict:
 
 
 def render_field(field, **params) -> Markup:
-    folder, name = _MACROS[_kind(field)]
+    kind = _kind(field)
+    values = field_params(field, **params)
+    fast = fast_html(kind, values)  # the same markup as the macro, without its cost
+    if fast is not None:
+        return fast
+    return macro_field(kind, values)
+
+
+def macro_field(kind: str, values: dict) -> Markup:
+    folder, name = _MACROS[kind]
     # The macro modules are built once per app: building one per field cost more than the
     # rest of a form page.
     modules = current_app.extensions.setdefault("nhsuk_macro_modules", {})
     if folder not in modules:
         template = current_app.jinja_env.get_template(f"nhsuk/components/{folder}/macro.jinja")
         modules[folder] = template.make_module()
-    return Markup(getattr(modules[folder], name)(field_params(field, **params)))
+    return Markup(getattr(modules[folder], name)(values))
 
 
 def error_list(form) -> list[dict]:
