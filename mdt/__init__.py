@@ -95,8 +95,19 @@ def _init_templates(app: Flask) -> None:
             "user_teams": current_teams() if signed_in else [],
             "is_chair": bool(chaired_team_ids()) if signed_in else False,
             "chaired_team_ids": chaired_team_ids() if signed_in else [],
-            "action_counts": _action_counts() if signed_in else None,
+            "action_counts": _LazyCounts() if signed_in else None,
         }
+
+
+class _LazyCounts:
+    """The header's action counts, counted only when a page draws the header (an htmx
+    fragment does not: live mode's swaps were paying for a query they never showed)."""
+
+    def __iter__(self):
+        return iter(_action_counts())
+
+    def __bool__(self):
+        return True
 
 
 def _action_counts():

@@ -25,18 +25,25 @@ class BadExportRequest(ValueError):
     pass
 
 
-def parse_log_filters(args) -> dict:
-    """`from`/`to` (YYYY-MM-DD, required) and optional numeric team / owner / patient ids;
-    anything else is refused with a message for the user (400), never a 500."""
+def parse_log_filters(args, today=None) -> dict:
+    """`from`/`to` (YYYY-MM-DD; left out: the last 3 months to `today`) and optional numeric
+    team / owner / patient ids; anything else is refused with a message for the user (400),
+    never a 500."""
     from datetime import date
+
+    from dateutil.relativedelta import relativedelta
 
     unknown = sorted(set(args) - set(LOG_FILTERS))
     if unknown:
         raise BadExportRequest(f"Unknown filter: {', '.join(unknown)}. Use "
                                f"{', '.join(LOG_FILTERS)}.")
     out = {}
+    defaults = {"to": today, "from": today - relativedelta(months=3)} if today else {}
     for name in ("from", "to"):
         raw = (args.get(name) or "").strip()
+        if not raw and name in defaults:
+            out[name] = defaults[name]
+            continue
         if not raw:
             raise BadExportRequest(f"Give '{name}' as a date, YYYY-MM-DD")
         try:

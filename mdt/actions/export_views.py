@@ -8,13 +8,14 @@ from mdt.audit import service as audit
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
+from mdt.timeutil import london_today
 
 PRINT_LIMIT = 2000
 
 
 def _filters(actor):
     try:
-        filters = export.parse_log_filters(request.args)
+        filters = export.parse_log_filters(request.args, london_today())
     except export.BadExportRequest as exc:
         abort(Response(render_template("errors/error.html", title="Check the export link",
                                        message=str(exc)), status=400))
@@ -66,4 +67,6 @@ def log_page():
             db.session.execute(_statement(actor, filters).limit(PRINT_LIMIT + 1))]
     return render_template("actions/log.html", rows=rows[:PRINT_LIMIT],
                            truncated=len(rows) > PRINT_LIMIT, filters=filters,
-                           columns=export.LOG_COLUMNS, args=request.args)
+                           columns=export.LOG_COLUMNS,
+                           csv_args={**request.args.to_dict(), "from": filters["from"].isoformat(),
+                                     "to": filters["to"].isoformat()})

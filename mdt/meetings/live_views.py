@@ -55,12 +55,14 @@ def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
                    writing=drafts.others(actor.user_id, current.case) if current else [],
                    previous=rows[index - 1] if current and index > 0 else None,
                    following=rows[index + 1] if current and index + 1 < len(rows) else None,
-                   invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
-                   today=london_today(), errors=errors, oob=bool(htmx), plan=timetable,
-                   clock=clock, often_absent=often_absent(meeting.team_id, london_today()),
+                   attendance=ATTENDANCE, today=london_today(), errors=errors,
+                   oob=bool(htmx), plan=timetable, clock=clock,
                    referral=referrals_for_cases([current.case.id]).get(
                        current.case.id) if current else None,
                    key_card=key_card(current.patient.id) if current else [], **forms)
+    if not htmx:  # the attendance column: the whole page only, not the case panel's swaps
+        context.update(invitees=queries.invitees(meeting.id),
+                       often_absent=often_absent(meeting.team_id, london_today()))
     template = "meetings/_live_case.html" if htmx else "meetings/live.html"
     return render_template(template, **context), status
 

@@ -25,6 +25,7 @@ from mdt.meetings.forms import (
     parse_fold,
 )
 from mdt.meetings.models import Case, Meeting
+from mdt.patients.key_info_service import key_cards
 from mdt.patients.listing import patient_choices
 from mdt.referrals.queries import referrals_for_cases
 from mdt.reports.queries import meeting_follow_through
@@ -160,6 +161,7 @@ def _page_context(actor, meeting, case_form=None):
             "plan": timetable, "team": team, "blocks_by": by, "groupings": timing.GROUPINGS,
             "grouping_words": timing.GROUPING_WORDS,
             "referrals": referrals_for_cases([row.case.id for row in rows]),
+            "key_cards": key_cards([row.patient.id for row in rows]),
             "blocks": agenda.blocks(timing.items(rows, by), timetable),
             "your_cases": yours,
             "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours}),

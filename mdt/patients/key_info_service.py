@@ -51,6 +51,19 @@ def key_card(patient_id: int) -> list[dict]:
     return card_items(load_sections(patient_id))
 
 
+def key_cards(patient_ids) -> dict[int, list[dict]]:
+    """The card for many patients (a case list) in one query."""
+    sections: dict[int, dict] = {pid: {} for pid in patient_ids}
+    if patient_ids:
+        for row, name in db.session.execute(
+                select(KeyInfoSection, User.name)
+                .join(User, User.id == KeyInfoSection.changed_by_id)
+                .where(KeyInfoSection.patient_id.in_(list(patient_ids)),
+                       KeyInfoSection.section.in_({part for part, _, _ in CARD}))):
+            sections[row.patient_id][row.section] = (row, name)
+    return {pid: card_items(found) for pid, found in sections.items()}
+
+
 def card_items(sections: dict) -> list[dict]:
     items = []
     for section_name, item_name, label in CARD:

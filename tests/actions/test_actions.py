@@ -225,7 +225,21 @@ def test_log_csv_is_excel_friendly_scoped_and_audited(app, client_request, team)
         as_text=True) and "=cmd" in printable.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query", ["", "from=2026-01-01", "from=yesterday&to=2026-01-01",
+def test_the_action_log_defaults_to_the_last_three_months(client_request, team):
+    """Reachable from a screen with no dates typed: the page and its CSV link work."""
+    from dateutil.relativedelta import relativedelta
+    client_request.sign_in(team.chair)
+    page = client_request.get("actions.log_page")
+    start = TODAY - relativedelta(months=3)
+    assert page.select_one("#log-from")["value"] == start.isoformat()
+    assert page.select_one("#log-to")["value"] == TODAY.isoformat()
+    csv_link = page.select_one("#log-csv")["href"]
+    assert f"from={start.isoformat()}" in csv_link
+    assert client_request.client.get(csv_link).status_code == 200
+    assert client_request.client.get("/actions/log.csv").status_code == 200
+
+
+@pytest.mark.parametrize("query", ["from=yesterday&to=2026-01-01",
                                    "from=2026-01-01&to=2026-02-30",
                                    "from=2026-01-01&to=2026-01-02&owner_id=abc",
                                    "from=2026-01-01&to=2026-01-02&sort=desc"])

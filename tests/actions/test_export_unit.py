@@ -41,3 +41,6 @@ def test_filters_parse_and_refuse_bad_input():
                            "Unknown filter")]:
         with pytest.raises(BadExportRequest, match=message):
             parse_log_filters(args)
+    # With today given, dates left out are the last three months.
+    found = parse_log_filters({}, date(2026, 11, 26))
+    assert (found["from"], found["to"]) == (date(2026, 8, 26), date(2026, 11, 26))

@@ -592,3 +592,26 @@ def test_nothing_typed_is_lost_to_a_reload_a_swap_or_a_dropped_connection(
     page.goto(f"/meetings/{meeting_id}/live?case={case_id}")
     expect(panel.locator(".app-restored")).to_have_count(0)
     expect(panel.get_by_label("Decisions")).to_have_value("Refer to hospice")
+
+
+def test_each_role_has_its_own_front_door(new_context, capture, app, team, make_patient,
+                                          today):
+    """The chair (a GP here) sees the next meeting, referrals and the team's overdue
+    actions; a district nurse sees her visits today. Both pages pass axe (capture)."""
+    s = "9-front-doors"
+    patient = make_patient(given="Arthur", family="Whitfield")
+    schedule_meeting(app, team, today + timedelta(days=7), [patient])
+    plan_visits_to_merge(app, team, patient, today)
+    chair = new_context().new_page()
+    sign_in(chair, team.chair, then=None)
+    expect(chair).to_have_url(re.compile(r"/$"))
+    expect(chair.locator("#door-meeting")).to_contain_text("Neighbourhood MDT")
+    expect(chair.locator("#door-meeting")).to_contain_text("1 case of")
+    expect(chair.locator("#door-referrals")).to_contain_text("waiting for triage")
+    capture(chair, s, "01-chair")
+    nurse = new_context().new_page()
+    sign_in(nurse, team.nurse, then=None)
+    expect(nurse.locator("#door-visits")).to_contain_text("Your visits today (1)")
+    expect(nurse.locator("#door-visits")).to_contain_text("Arthur Whitfield")
+    expect(nurse.locator("#door-meeting")).to_have_count(0)
+    capture(nurse, s, "02-district-nurse")

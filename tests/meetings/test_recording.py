@@ -200,3 +200,17 @@ def test_attendance_in_one_step_keeps_apologies(app, client_request, team, meeti
             Invitee.meeting_id == meeting.id))}
     assert found.pop("priya@example.nhs.uk") == "apologies"
     assert set(found.values()) == {"present"} and len(found) >= 2
+
+
+def test_the_key_information_shows_on_the_case_list_too(app, client_request, team, meeting):
+    first, second = _live_meeting(app, client_request, team, meeting)
+    with app.app_context():
+        patient_id = db.session.get(Case, first).patient_id
+        db.session.add(KeyInfoSection(patient_id=patient_id, section="people",
+                                      changed_by_id=team.nurse.id,
+                                      data={"carer_name": "Tom Ellis", "lpa_health_welfare": "no"}))
+        db.session.commit()
+    page = client_request.get("meetings.show", meeting_id=meeting.id)
+    line = page.select_one(f"#case-{first} .app-case-key-info").get_text(" ", strip=True)
+    assert "Main carer: Tom Ellis" in line and "Lasting power of attorney: No" in line
+    assert "none recorded" in page.select_one(f"#case-{second} .app-case-key-info").get_text()
