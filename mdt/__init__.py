@@ -104,10 +104,15 @@ class _LazyCounts:
     fragment does not: live mode's swaps were paying for a query they never showed)."""
 
     def __iter__(self):
-        return iter(_action_counts())
+        return iter(_action_counts()[:2])
 
     def __bool__(self):
         return True
+
+
+def header_counts_now():
+    """(overdue, this week, unread notifications), counted once per request."""
+    return _action_counts()
 
 
 def _action_counts():
@@ -115,9 +120,9 @@ def _action_counts():
     from mdt.auth.scope import current_team_ids
     from mdt.timeutil import london_today
 
-    if "action_counts" not in g:
-        g.action_counts = header_counts(current_user.id, current_team_ids(), london_today())
-    return g.action_counts
+    if "header_counts" not in g:
+        g.header_counts = header_counts(current_user.id, current_team_ids(), london_today())
+    return g.header_counts
 
 
 class BoundedInt(IntegerConverter):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from mdt.actions.models import Action, ActionLogEntry
@@ -54,16 +54,21 @@ def my_actions(actor: Actor, today: date, patient_id: int | None = None) -> dict
     return groups
 
 
-def header_counts(user_id: int, team_ids, today: date) -> tuple[int, int]:
-    """(overdue, due this week) of the user's open actions, in one query."""
-    overdue, this_week = db.session.execute(
-        select(func.coalesce(func.sum(case((Action.due_on < today, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((and_(Action.due_on >= today,
-                                                 Action.due_on <= end_of_week(today)), 1),
-                                           else_=0)), 0))
-        .where(Action.owner_id == user_id, Action.status == "open",
-               Action.team_id.in_(list(team_ids)))).one()
-    return int(overdue), int(this_week)
+def header_counts(user_id: int, team_ids, today: date) -> tuple[int, int, int]:
+    """(overdue, due this week) of the user's open actions and her unread notifications,
+    for the header of every page: one query."""
+    from mdt.visits.models import Notification  # (the notifications' table)
+    mine = (Action.owner_id == user_id, Action.status == "open",
+            Action.team_id.in_(list(team_ids)))
+    overdue, this_week, unread = db.session.execute(select(
+        select(func.count(Action.id)).where(*mine, Action.due_on < today).scalar_subquery(),
+        select(func.count(Action.id)).where(*mine, Action.due_on >= today,
+                                            Action.due_on <= end_of_week(today))
+        .scalar_subquery(),
+        select(func.count(Notification.id)).where(Notification.user_id == user_id,
+                                                  Notification.read_at.is_(None))
+        .scalar_subquery())).one()
+    return int(overdue or 0), int(this_week or 0), int(unread or 0)
 
 
 def team_board(actor: Actor, team_id: int, *, owner_id=None, status="open",

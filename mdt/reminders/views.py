@@ -46,9 +46,13 @@ def _header_counts():
     def unread_notifications() -> int:
         if not current_user.is_authenticated:
             return 0
-        if "unread_notifications" not in g:
-            g.unread_notifications = service.unread_count(current_user.id)
-        return g.unread_notifications
+        from mdt import header_counts_now
+        from mdt.auth.scope import team_roles
+        if not team_roles():  # (no team: no actions; the count alone)
+            if "unread_notifications" not in g:
+                g.unread_notifications = service.unread_count(current_user.id)
+            return g.unread_notifications
+        return header_counts_now()[2]  # the header's one query
     return {"unread_notifications": unread_notifications}
 
 
