@@ -23,11 +23,14 @@ from mdt.timeutil import london_today, to_london, utcnow
 
 def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
     """The live page (or, for htmx, just the case panel) with the current case."""
-    rows = queries.case_rows(meeting)
+    rows = queries.case_rows(meeting, details=False)  # details for the case on screen only
     draft = None
     current = next((r for r in rows if r.case.id == case_id), None) or next(
         (r for r in rows if r.case.status == "listed"), rows[0] if rows else None)
     index = rows.index(current) if current else 0
+    if current:
+        rows = queries.with_details(meeting, rows, [current])
+        current = rows[index]
     members = member_choices(meeting.team_id)
     if current:
         key_worker_id = current.info.key_worker_id if current.info else None
@@ -167,7 +170,7 @@ def _apply_record_errors(form, rows, errors: dict) -> None:
 
 
 def _following(meeting, case_id) -> int | None:
-    ids = [row.case.id for row in queries.case_rows(meeting)]
+    ids = [row.case.id for row in queries.case_rows(meeting, details=False)]
     return ids[ids.index(case_id) + 1] if case_id in ids and ids.index(case_id) + 1 < len(
         ids) else None
 

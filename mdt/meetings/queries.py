@@ -80,9 +80,11 @@ class CaseRow:
         return [a for a in self.open_actions if a.action.case_id in (None, self.case.id)]
 
 
-def case_rows(meeting: Meeting, include_removed: bool = False) -> list[CaseRow]:
+def case_rows(meeting: Meeting, include_removed: bool = False,
+              details: bool = True) -> list[CaseRow]:
     """Every case with its patient, presenter, key worker, stage, review flag and open
-    actions: three queries whatever the number of cases."""
+    actions: three queries whatever the number of cases. `details=False`: one query, no key
+    worker, flags or actions (live mode adds them for the case on screen: with_details)."""
     presenter = aliased(User)
     stmt = (select(Case, Patient, presenter.name).join(Patient, Patient.id == Case.patient_id)
             .outerjoin(presenter, presenter.id == Case.presenter_id)
@@ -90,11 +92,18 @@ def case_rows(meeting: Meeting, include_removed: bool = False) -> list[CaseRow]:
     if not include_removed:
         stmt = stmt.where(Case.status != "removed")
     found = db.session.execute(stmt).all()
-    patient_ids = [patient.id for _, patient, _ in found]
+    rows = [CaseRow(case, patient, name, None, []) for case, patient, name in found]
+    return with_details(meeting, rows, rows) if details else rows
+
+
+def with_details(meeting: Meeting, rows: list[CaseRow], wanted: list[CaseRow]) -> list[CaseRow]:
+    """`rows` with the key worker, flags and open actions filled in for the `wanted` ones."""
+    patient_ids = [row.patient.id for row in wanted]
     info = rows_for_patients(meeting.team_id, patient_ids)
     actions = open_actions_for_patients([meeting.team_id], patient_ids)
-    return [CaseRow(case, patient, name, info.get(patient.id), actions[patient.id])
-            for case, patient, name in found]
+    keep = {row.case.id for row in wanted}
+    return [CaseRow(row.case, row.patient, row.presenter_name, info.get(row.patient.id),
+                    actions[row.patient.id]) if row.case.id in keep else row for row in rows]
 
 
 def invitees(meeting_id: int) -> list[Invitee]:
