@@ -112,6 +112,7 @@ ROUTES = {
     "actions.reopen": ("nurse", "/actions/{action}", {}, "complete_action"),
     "meetings.add_case": ("chair", "/meetings/{meeting}", {"patient_id": "{p3}",
                                                           "reason": "New referral"}),
+    "meetings.apologies": ("nurse", "/meetings/{meeting}", {}),
     "meetings.attendance": ("chair", "/meetings/{live}/live", {"attendance": "present"}),
     "meetings.cancel": ("chair", "/meetings/{meeting}/edit", {}),
     "meetings.case_timing": ("chair", "/meetings/{meeting}", {"minutes": "12"}),

@@ -433,6 +433,20 @@ def set_attendance(actor: Actor, meeting: Meeting, invitee_id: int, attendance: 
     return invitee
 
 
+def send_apologies(actor: Actor, meeting: Meeting, sending: bool = True) -> Invitee:
+    """An invitee's apologies, sent before the meeting (or taken back): the chair's
+    attendance checklist then starts from them."""
+    if meeting.status not in ("scheduled", "in_progress"):
+        raise MeetingError({"form": f"This meeting is {meeting.status_label.lower()}"})
+    invitee = db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id,
+                                                      Invitee.user_id == actor.user_id))
+    if invitee is None:
+        raise LookupError("not invited")
+    invitee.attendance = "apologies" if sending else "invited"
+    db.session.commit()
+    return invitee
+
+
 def everyone_present(actor: Actor, meeting: Meeting) -> int:
     """Everyone whose attendance is not yet recorded is present (apologies and absences
     already recorded stay). Returns how many were marked."""

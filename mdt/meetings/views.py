@@ -374,6 +374,24 @@ def minutes(meeting_id: int):
                            deaths=deaths.deaths_since_last(meeting))
 
 
+@bp.post("/<int:meeting_id>/apologies")
+@team_member_required
+def apologies(meeting_id: int):
+    """The signed-in invitee sends (or takes back) her apologies before the meeting."""
+    actor = current_actor()
+    meeting = meeting_or_404(actor, meeting_id)
+    sending = request.form.get("send") != "no"
+    try:
+        meetings.send_apologies(actor, meeting, sending)
+    except LookupError:
+        abort(404)
+    except meetings.MeetingError as exc:
+        flash(" ".join(exc.errors.values()))
+        return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
+    flash("Apologies sent to the chair" if sending else "Apologies taken back")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
+
+
 @bp.get("/<int:meeting_id>/actions.csv")
 @team_member_required
 @shows_patient_data("meeting_actions")

@@ -79,3 +79,25 @@ def test_undo_is_refused_after_ten_minutes_or_once_the_next_meeting_used_a_case(
     minutes = client_request.get("meetings.minutes", meeting_id=meeting.id)
     assert minutes.select_one("form[action$='/undo-finish']") is None
     assert "undone" in minutes.get_text() or "cannot be undone" in minutes.get_text()
+
+
+def test_apologies_sent_beforehand_start_the_attendance_checklist(app, client_request, team,
+                                                                  meeting):
+    from tests.conftest import ClientRequest
+    nurse = ClientRequest(app)
+    nurse.sign_in(team.nurse)
+    page = nurse.get("meetings.show", meeting_id=meeting.id)
+    assert "Send my apologies" in page.select_one("#my-apologies").get_text()
+    nurse.post("meetings.apologies", meeting_id=meeting.id)
+    assert "I can come after all" in nurse.get(
+        "meetings.show", meeting_id=meeting.id).select_one("#my-apologies").get_text()
+    client_request.sign_in(team.chair)
+    client_request.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"})
+    client_request.post("meetings.everyone_present", meeting_id=meeting.id)
+    live = client_request.get("meetings.live", meeting_id=meeting.id)
+    chosen = {li.select_one("label").get_text(" ", strip=True).split(" (")[0]:
+              li.select_one("option[selected]")["value"] for li in live.select("li.app-invitee")}
+    assert chosen["Priya Patel"] == "apologies" and chosen["Grace Okafor"] == "present"
+    outsider = ClientRequest(app)
+    outsider.sign_in(team.outsider)
+    outsider.post("meetings.apologies", meeting_id=meeting.id, _expected_status=404)
