@@ -245,10 +245,11 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     with page.expect_response(re.compile(r"/live/\d+/record$")) as response:
         act("save", lambda: panel.get_by_role("button", name="Save", exact=True).click())
     assert response.value.ok, response.value.text()[:3000]
-    timing = response.value.request.timing
+    server_ms = float(response.value.headers["server-timing"].split("dur=")[1])
     print(f"one case recorded in {len(interactions)} interactions ({', '.join(interactions)});"
-          f" the save answered in {timing['responseEnd']:.0f} ms")
+          f" the save took {server_ms:.0f} ms on the server")
     assert len(interactions) <= 8
+    assert server_ms < 200, server_ms
     expect(panel.locator(".app-saved")).to_contain_text("1 action, key worker")
     expect(panel).to_contain_text("Case 1 of 3 · Discussed")
     expect(panel.get_by_label("Outcome")).to_have_value(
