@@ -49,6 +49,9 @@ MATRIX = {
     "visits.tasks": TEAM_PAGE, "visits.figures": TEAM_PAGE, "visits.edit": RECORD,
     "referrals.index": TEAM_PAGE, "referrals.new": TEAM_PAGE, "referrals.show": RECORD,
     "referrals.edit": (LOGIN, OK, FORBIDDEN, MISSING, FORBIDDEN),  # the referrer only
+    "imports.upload": CHAIR_PAGE,
+    # An upload is reached by its opaque token, by the chair who made it only.
+    "imports.preview": (LOGIN, FORBIDDEN, MISSING, FORBIDDEN, MISSING),
 }
 QUERY = {"actions.log_page": "?from=2026-01-01&to=2026-12-31",
          "actions.log_csv": "?from=2026-01-01&to=2026-12-31"}
