@@ -96,6 +96,8 @@ def _init_templates(app: Flask) -> None:
             "is_chair": bool(chaired_team_ids()) if signed_in else False,
             "chaired_team_ids": chaired_team_ids() if signed_in else [],
             "action_counts": _action_counts() if signed_in else None,
+            "letters_ready": _letters_ready() if signed_in and request.endpoint == "actions.index"
+            else 0,
         }
 
 
@@ -107,6 +109,14 @@ def _action_counts():
     if "action_counts" not in g:
         g.action_counts = header_counts(current_user.id, current_team_ids(), london_today())
     return g.action_counts
+
+
+def _letters_ready() -> int:
+    """The front door's "N outcome letters ready" for a member of a GP practice."""
+    from mdt.auth.scope import current_team_ids
+    from mdt.letters.queries import ready_count
+
+    return ready_count(current_user.id, current_team_ids(), current_user.organisation or "")
 
 
 class BoundedInt(IntegerConverter):
@@ -216,6 +226,7 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.health import bp as health_bp
     from mdt.imports.views import bp as imports_bp
     from mdt.imports.views import raise_upload_limit
+    from mdt.letters.views import bp as letters_bp
     from mdt.lifecycle.views import bp as lifecycle_bp
     from mdt.meetings import death_views, live_views  # noqa: F401  (meetings blueprint routes)
     from mdt.meetings.views import bp as meetings_bp
@@ -229,7 +240,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
                       teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp,
-                      lifecycle_bp, imports_bp):
+                      lifecycle_bp, imports_bp, letters_bp):
         app.register_blueprint(blueprint)
     # Before the CSRF check reads the form (an import's file may pass the 1 MB form limit).
     app.before_request_funcs.setdefault(None, []).insert(0, raise_upload_limit)
