@@ -51,7 +51,7 @@ MATRIX = {
     "referrals.edit": (LOGIN, OK, FORBIDDEN, MISSING, FORBIDDEN),  # the referrer only
     "imports.upload": CHAIR_PAGE,
     "letters.index": TEAM_PAGE, "letters.show": RECORD, "letters.pdf": RECORD,
-    "letters.practice_pdf": RECORD,
+    "letters.practice_pdf": RECORD, "fhir.patient_bundle": RECORD,
     # An upload is reached by its opaque token, by the chair who made it only.
     "imports.preview": (LOGIN, FORBIDDEN, MISSING, FORBIDDEN, MISSING),
 }
