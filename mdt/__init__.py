@@ -223,6 +223,7 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.audit.views import bp as audit_bp
     from mdt.auth.views import bp as auth_bp
     from mdt.calendar.views import bp as calendar_bp
+    from mdt.care_plans.views import bp as care_plans_bp
     from mdt.fhir.views import bp as fhir_bp
     from mdt.health import bp as health_bp
     from mdt.imports.views import bp as imports_bp
@@ -241,7 +242,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
                       teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp,
-                      lifecycle_bp, imports_bp, letters_bp, fhir_bp):
+                      lifecycle_bp, imports_bp, letters_bp, fhir_bp, care_plans_bp):
         app.register_blueprint(blueprint)
     # Before the CSRF check reads the form (an import's file may pass the 1 MB form limit).
     app.before_request_funcs.setdefault(None, []).insert(0, raise_upload_limit)

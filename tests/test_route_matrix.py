@@ -52,6 +52,7 @@ MATRIX = {
     "imports.upload": CHAIR_PAGE,
     "letters.index": TEAM_PAGE, "letters.show": RECORD, "letters.pdf": RECORD,
     "letters.practice_pdf": RECORD, "fhir.patient_bundle": RECORD,
+    "care_plans.show": RECORD, "care_plans.printable": RECORD, "care_plans.pdf": RECORD,
     # An upload is reached by its opaque token, by the chair who made it only.
     "imports.preview": (LOGIN, FORBIDDEN, MISSING, FORBIDDEN, MISSING),
 }
@@ -102,9 +103,15 @@ def world(app, make_user, make_patient):
         letter = OutcomeLetter(team_id=team_id, meeting_id=meeting.id, case_id=case.id,
                                patient_id=patient.id, practice="")
         db.session.add(letter)
+        from mdt.care_plans.models import CarePlanVersion
+        db.session.add(CarePlanVersion(patient_id=patient.id, team_id=team_id, number=1,
+                                       content={"title": "My care and support plan",
+                                                "for": "Ann Example", "nhs_number": "",
+                                                "team": "Riverside", "intro": "",
+                                                "sections": []}, created_by_id=chair_id))
         db.session.commit()
         ids = {"patient_id": patient.id, "meeting_id": meeting.id, "action_id": action.id,
-               "visit_id": visit.id, "team_id": team_id, "letter_id": letter.id, "section_name": "wishes",
+               "visit_id": visit.id, "team_id": team_id, "letter_id": letter.id, "number": 1, "section_name": "wishes",
                "filename": "css/app.css", "token": "not-a-real-token", "reminder_id": 999,
                "kind": "died"}
     with app.app_context():  # a referral by the member, for the referral pages

@@ -9,7 +9,7 @@ from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.letters import queries, service
 from mdt.letters.content import practice_key
-from mdt.letters.pdf import render_pdf
+from mdt.pdf import render_pdf
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
