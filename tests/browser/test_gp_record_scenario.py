@@ -62,6 +62,11 @@ def test_import_run_a_meeting_and_download_the_practice_letters(app, new_context
     expect(page.locator("tr[data-status=new]")).to_have_count(6)
     expect(page.locator("main")).to_contain_text("6 new")
     assert_accessible(page)
+    expect(page.locator("#import-progress")).to_be_hidden()
+    # The progress indicator shows when the form is sent (a submit event that sends nothing).
+    page.evaluate("document.querySelector('form[data-progress]')"
+                  ".dispatchEvent(new Event('submit'))")
+    expect(page.locator("#import-progress")).to_be_visible()
     page.get_by_role("button", name="Import 6 patients").click()
     expect(page).to_have_url(re.compile(r"/patients$"))
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("6 patients added")
