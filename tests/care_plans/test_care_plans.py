@@ -126,3 +126,19 @@ def test_another_team_cannot_reach_the_plan(app, finished):  # noqa: F811
     outsider.get("care_plans.printable", patient_id=joan.id, number=1, _expected_status=404)
     outsider.post("care_plans.save", patient_id=joan.id, _expected_status=404)
     assert len(_versions(app)) == 1
+
+
+def test_no_new_version_after_the_patient_left_the_caseload(app, finished):  # noqa: F811
+    from mdt.patients.models import PatientTeam
+
+    joan = finished.ours["joan"]
+    with app.app_context():
+        db.session.query(PatientTeam).filter_by(patient_id=joan.id).update(
+            {"status": "discharged", "status_changed_on": london_today()})
+        db.session.commit()
+    nurse = ClientRequest(app).sign_in(finished.nurse)
+    page = nurse.get("care_plans.show", patient_id=joan.id)
+    assert "no longer on the team's caseload" in page.text
+    assert not page.select_one("form[action$='/care-plan']")
+    nurse.post("care_plans.save", patient_id=joan.id, _expected_status=409)
+    assert _versions(app) == []
