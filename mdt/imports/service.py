@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
@@ -172,17 +172,23 @@ def run_import(actor: Actor, batch: ImportBatch, seen_fingerprint: str) -> dict:
                             "changed a patient). Check the preview again, then import")
     role = actor.role(team_id)
     new_lines = [line for line in result.lines if line.status == "new"]
-    patients = [Patient(nhs_number=line.data["nhs_number"],
-                        date_of_birth=line.data["date_of_birth"],
-                        **{f: line.data[f] for f in planner.DEMOGRAPHICS}) for line in new_lines]
-    db.session.add_all(patients)
-    db.session.flush()
-    db.session.add_all([PatientTeam(patient_id=p.id, team_id=team_id) for p in patients])
-    for patient in patients:
-        audit.record(user_id=actor.user_id, role=role, team_id=team_id, action="create",
-                     record_type="patient", record_id=patient.id,
-                     changes={**audit.diff({}, {f: getattr(patient, f) for f in FIELDS}),
-                              "source": "import"})
+    added = []
+    if new_lines:
+        # One multi-row INSERT ... RETURNING (no ORM objects: 5,000 rows in well under a
+        # second), then the team rows and an audit row for each patient.
+        rows = [{"nhs_number": line.data["nhs_number"],
+                 "date_of_birth": line.data["date_of_birth"],
+                 **{f: line.data[f] for f in planner.DEMOGRAPHICS}} for line in new_lines]
+        ids = db.session.execute(insert(Patient).returning(
+            Patient.id, sort_by_parameter_order=True), rows).scalars().all()
+        db.session.execute(insert(PatientTeam), [{"patient_id": i, "team_id": team_id}
+                                                 for i in ids])
+        for patient_id, row in zip(ids, rows, strict=True):
+            audit.record(user_id=actor.user_id, role=role, team_id=team_id, action="create",
+                         record_type="patient", record_id=patient_id,
+                         changes={**audit.diff({}, {f: row.get(f, "") for f in FIELDS}),
+                                  "source": "import"})
+        added = ids
     updates = {line.patient_id: line for line in result.lines if line.status == "update"}
     ids = sorted(updates)
     now = utcnow()
@@ -197,7 +203,7 @@ def run_import(actor: Actor, batch: ImportBatch, seen_fingerprint: str) -> dict:
                          record_type="patient", record_id=patient.id,
                          changes={**{f: list(v) for f, v in line.changes.items()},
                                   "source": "import"})
-    summary = {"added": len(patients), "updated": len(ids),
+    summary = {"added": len(added), "updated": len(ids),
                "unchanged": result.counts["unchanged"], "skipped": result.counts["skip"]}
     audit.record(user_id=actor.user_id, role=role, team_id=team_id, action="change",
                  record_type="patient_import", record_id=batch.id, changes=summary)
