@@ -165,3 +165,19 @@ def test_only_the_chair_who_uploaded_sees_the_upload(app, make_user):
         db.session.commit()
     _upload(chair, SAMPLE.read_bytes(), status=400, team_id=hillside)  # not their team
     assert _patients(app) == {}
+
+
+def test_a_large_search_passes_the_forms_1_mb_limit(app, make_user):
+    """The app refuses ordinary forms over 1 MB; an import may be up to 5 MB."""
+    from mdt.demo import demo_nhs_numbers
+
+    client = ClientRequest(app).sign_in(make_user(role="chair"))
+    lines = ["NHS Number,Forename,Surname,Date of Birth,Notes"]
+    lines += [f"{n},Ann,Example{i},01/01/1950,{'x' * 300}"
+              for i, n in enumerate(demo_nhs_numbers(5000, start=300001))]
+    raw = "\r\n".join(lines).encode()
+    assert 1024 * 1024 < len(raw) < 5 * 1024 * 1024
+    token = _token(_upload(client, raw))
+    with app.app_context():
+        assert db.session.scalar(select(ImportBatch)).row_count == 5000
+    assert token
