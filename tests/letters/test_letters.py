@@ -146,3 +146,16 @@ def test_finishing_twice_makes_no_second_letter(app, finished):
         assert prepare_letters(actor, db.session.get(Meeting, finished.meeting_id)) == []
         db.session.commit()
     assert len(_letters(app)) == 3
+
+
+def test_letters_are_never_emailed(app, finished):
+    """The practice is told in the app only: the reminder planner makes no email of it."""
+    from mdt.reminders import outbox
+    from mdt.reminders.models import Reminder
+
+    with app.app_context():
+        outbox.run()
+        reminders = db.session.scalars(select(Reminder)).all()
+        recipients = {r.recipient for r in reminders if r.kind == "visit_notice"}
+        assert finished.gp.email not in recipients and finished.khan.email not in recipients
+        assert not [r for r in reminders if "letter" in str(getattr(r, "payload", "")).lower()]
