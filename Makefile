@@ -8,7 +8,7 @@ DEMO_PASSWORD ?= demo-password-2026
 # The browser tests (tests/browser) drive Debian's Chromium through Playwright.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint install chromium
+.PHONY: run test lint install chromium pdf-libs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
@@ -32,12 +32,26 @@ chromium:
 	  fi; \
 	fi
 
-run: install
+# WeasyPrint (letters and care plans as PDF) needs Pango, HarfBuzz's subsetter and a font
+# like Arial (Liberation Sans).
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation
+pdf-libs:
+	@missing=""; for lib in $(PDF_LIBS); do dpkg -s $$lib >/dev/null 2>&1 || missing="$$missing $$lib"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing$$missing for PDFs"; \
+	    apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else \
+	    echo "make:$$missing missing: PDFs (letters, care plans) will fail. Install them as root." >&2; \
+	  fi; \
+	fi
+
+run: install pdf-libs
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --password "$(DEMO_PASSWORD)"
 	$(BIN)/python scripts/run.py
 
-test: install chromium
+test: install chromium pdf-libs
 	$(BIN)/python -m pytest
 
 lint: install

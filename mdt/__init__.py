@@ -215,7 +215,9 @@ def _init_error_pages(app: Flask) -> None:
     app.register_error_handler(IntegrityError, same_moment)
     app.register_error_handler(OperationalError, same_moment)
     app.register_error_handler(413, lambda e: page(
-        413, "What you sent is too large", "Shorten the text and try again."))
+        413, "What you sent is too large", "The file is larger than 5 MB: a caseload search "
+        "should be far smaller. Check it is the right file. Nothing was imported."
+        if request.endpoint == "imports.upload" else "Shorten the text and try again."))
     app.register_error_handler(429, lambda e: page(
         429, "Too many requests", "Wait a few minutes and try again."))
     app.register_error_handler(CSRFError, lambda e: page(
@@ -232,8 +234,13 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.audit.views import bp as audit_bp
     from mdt.auth.views import bp as auth_bp
     from mdt.calendar.views import bp as calendar_bp
+    from mdt.care_plans.views import bp as care_plans_bp
+    from mdt.fhir.views import bp as fhir_bp
     from mdt.health import bp as health_bp
     from mdt.home.views import bp as home_bp
+    from mdt.imports.views import bp as imports_bp
+    from mdt.imports.views import raise_upload_limit
+    from mdt.letters.views import bp as letters_bp
     from mdt.lifecycle.views import bp as lifecycle_bp
     from mdt.meetings import death_views, live_views  # noqa: F401  (meetings blueprint routes)
     from mdt.meetings.views import bp as meetings_bp
@@ -247,8 +254,10 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
                       teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp,
-                      lifecycle_bp, home_bp):
+                      lifecycle_bp, home_bp, imports_bp, letters_bp, fhir_bp, care_plans_bp):
         app.register_blueprint(blueprint)
+    # Before the CSRF check reads the form (an import's file may pass the 1 MB form limit).
+    app.before_request_funcs.setdefault(None, []).insert(0, raise_upload_limit)
 
     @app.get("/favicon.ico")
     def favicon():

@@ -5,6 +5,9 @@ from mdt.audit.chain import AuditChainHead  # noqa: F401
 from mdt.audit.models import AuditEvent  # noqa: F401
 from mdt.auth.models import SignInAttempt, User, UserSession  # noqa: F401
 from mdt.calendar.models import CalendarFeed  # noqa: F401
+from mdt.care_plans.models import CarePlanVersion  # noqa: F401
+from mdt.imports.models import ImportBatch, ImportMapping  # noqa: F401
+from mdt.letters.models import OutcomeLetter  # noqa: F401
 from mdt.meetings.models import Case, DeathReview, Invitee, Meeting, MeetingSeries  # noqa: F401
 from mdt.once import Submission  # noqa: F401
 from mdt.patients.models import (  # noqa: F401

@@ -50,6 +50,12 @@ MATRIX = {
     "visits.tasks": TEAM_PAGE, "visits.figures": TEAM_PAGE, "visits.edit": RECORD,
     "referrals.index": TEAM_PAGE, "referrals.new": TEAM_PAGE, "referrals.show": RECORD,
     "referrals.edit": (LOGIN, OK, FORBIDDEN, MISSING, FORBIDDEN),  # the referrer only
+    "imports.upload": CHAIR_PAGE,
+    "letters.index": TEAM_PAGE, "letters.show": RECORD, "letters.pdf": RECORD,
+    "letters.practice_pdf": RECORD, "fhir.patient_bundle": RECORD,
+    "care_plans.show": RECORD, "care_plans.printable": RECORD, "care_plans.pdf": RECORD,
+    # An upload is reached by its opaque token, by the chair who made it only.
+    "imports.preview": (LOGIN, FORBIDDEN, MISSING, FORBIDDEN, MISSING),
 }
 QUERY = {"actions.log_page": "?from=2026-01-01&to=2026-12-31",
          "actions.log_csv": "?from=2026-01-01&to=2026-12-31"}
@@ -88,9 +94,25 @@ def world(app, make_user, make_patient):
         visit = Visit(team_id=team_id, patient_id=patient.id, professional_id=chair_id, day=day,
                       created_by_id=chair_id)
         db.session.add_all([meeting, action, visit])
+        db.session.flush()
+        from mdt.letters.models import OutcomeLetter
+        from mdt.meetings.models import Case
+        case = Case(meeting_id=meeting.id, patient_id=patient.id, reason="Why", position=1,
+                    status="discussed")
+        db.session.add(case)
+        db.session.flush()
+        letter = OutcomeLetter(team_id=team_id, meeting_id=meeting.id, case_id=case.id,
+                               patient_id=patient.id, practice="")
+        db.session.add(letter)
+        from mdt.care_plans.models import CarePlanVersion
+        db.session.add(CarePlanVersion(patient_id=patient.id, team_id=team_id, number=1,
+                                       content={"title": "My care and support plan",
+                                                "for": "Ann Example", "nhs_number": "",
+                                                "team": "Riverside", "intro": "",
+                                                "sections": []}, created_by_id=chair_id))
         db.session.commit()
         ids = {"patient_id": patient.id, "meeting_id": meeting.id, "action_id": action.id,
-               "visit_id": visit.id, "team_id": team_id, "section_name": "wishes",
+               "visit_id": visit.id, "team_id": team_id, "letter_id": letter.id, "number": 1, "section_name": "wishes",
                "filename": "css/app.css", "token": "not-a-real-token", "reminder_id": 999,
                "kind": "died"}
     with app.app_context():  # a referral by the member, for the referral pages

@@ -11,6 +11,7 @@ from mdt.actions.models import Action
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
+from mdt.letters.queries import ready_count
 from mdt.meetings.models import Case, Meeting
 from mdt.patients.models import Patient
 from mdt.referrals import queries as referral_queries
@@ -50,6 +51,7 @@ class FrontDoor:
     gp: bool = False
     my_cases: list = field(default_factory=list)  # (Patient, Meeting) on lists ahead
     my_referrals: list = field(default_factory=list)
+    letters_ready: int = 0  # outcome letters for her practice not yet filed
 
     @property
     def patient_ids(self) -> list[int]:
@@ -67,6 +69,7 @@ def front_door(actor: Actor, today: date, soon: date) -> FrontDoor:
                Action.team_id.in_(actor.team_ids), Action.due_on <= soon)
         .group_by(Action.due_on < today)).all())
     door.overdue, door.due_soon = mine.get(True, 0), mine.get(False, 0)
+    door.letters_ready = ready_count(actor.user_id, actor.team_ids, user.organisation or "")
     chaired = [t for t in actor.team_ids if actor.is_chair(t)]
     if chaired:
         door.chair = True

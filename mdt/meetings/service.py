@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from blinker import Namespace
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -305,6 +306,14 @@ def _follow_referrals(moved, target: Meeting) -> None:
         referral.case_id, referral.meeting_id = new_by_old[referral.case_id], target.id
 
 
+# Sent inside finish_meeting's transaction: later capabilities (outcome letters) add their
+# rows to the same commit without the meetings folder importing them.
+meeting_finished = Namespace().signal("meeting-finished")
+# Sent inside undo_finish's transaction before anything changes: a capability may take back
+# what finishing made (letters not yet downloaded), or refuse with a MeetingError.
+meeting_reopening = Namespace().signal("meeting-reopening")
+
+
 def finish_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]:
     """Idempotent: a second finish changes nothing. Returns (next meeting, cases moved)."""
     if meeting.status == "finished":
@@ -317,6 +326,7 @@ def finish_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]
     _audit(actor, meeting.team_id, "change", meeting.id,
            {"status": ["in_progress", "finished"], "carried_forward": moved,
             "to_meeting": target.id})
+    meeting_finished.send(meeting, actor=actor)
     db.session.commit()
     return target, moved
 
@@ -382,6 +392,7 @@ def undo_finish(actor: Actor, meeting: Meeting, now=None) -> int:
     if used:
         raise MeetingError({"form": "The next meeting has already started on the cases "
                                     "carried to it, so finishing cannot be undone"})
+    meeting_reopening.send(meeting, actor=actor)
     for referral in db.session.scalars(select(Referral).where(Referral.case_id.in_(ids))) \
             if ids else ():
         old = mine[next(c.carried_from_id for c in carried if c.id == referral.case_id)]

@@ -24,6 +24,9 @@ class Patient(db.Model):
     postcode: Mapped[str] = mapped_column(String(10), default="")
     gp_practice: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # From the practice's caseload import (mdt/imports): how letters address them and the GP.
+    title: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    usual_gp: Mapped[str] = mapped_column(String(120), default="", server_default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     pathway_stage: Mapped[str] = mapped_column(String(30), default="living_with_cancer")

@@ -97,3 +97,12 @@ document.addEventListener('htmx:error', (event) => {
       'will be kept when the connection returns.'
   }
 })
+
+// A progress indicator for slow submissions (the caseload import): a form marked
+// data-progress shows its status element (hidden until then) when it is sent.
+document.querySelectorAll('form[data-progress]').forEach((form) => {
+  form.addEventListener('submit', () => {
+    const status = document.getElementById(form.dataset.progress)
+    if (status) status.hidden = false
+  })
+})
