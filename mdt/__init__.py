@@ -75,11 +75,11 @@ def _init_templates(app: Flask) -> None:
     # Flask escapes only *.html templates by default; the NHS.UK macros are *.jinja and
     # print user text (names, notes), so escape everywhere.
     app.jinja_env.autoescape = True
+    from mdt.auth.oidc.assurance import session_meets
     from mdt.patients.lifecycle import PLACE_LABELS
     from mdt.patients.lifecycle import label as lifecycle_label
-
     app.jinja_env.globals.update(render_field=render_field, lifecycle_label=lifecycle_label,
-                                 place_labels=PLACE_LABELS)
+                                 place_labels=PLACE_LABELS, assurance_meets=session_meets)
     app.jinja_env.filters["multiline"] = lambda text: Markup(
         '<span class="app-pre-line">{}</span>').format(text if text is not None else "")
     app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display,
@@ -165,9 +165,17 @@ def _init_error_pages(app: Flask) -> None:
             return page(status, title, message)
         return handler
 
-    app.register_error_handler(403, refused(
-        403, "You do not have permission to see this page",
-        "Ask your team's chair if you think you should have access."))
+    forbidden = refused(403, "You do not have permission to see this page",
+                        "Ask your team's chair if you think you should have access.")
+
+    def forbidden_or_assurance(error):
+        from mdt.auth.oidc.assurance import AssuranceTooLow
+        if isinstance(error, AssuranceTooLow):
+            audit_refusal(403)
+            return page(403, "This needs a stronger sign-in", error.description)
+        return forbidden(error)
+
+    app.register_error_handler(403, forbidden_or_assurance)
     app.register_error_handler(404, refused(
         404, "Page not found", "If you typed the web address, check it is correct."))
 
@@ -209,6 +217,7 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.actions import export_views  # noqa: F401  (routes on the actions blueprint)
     from mdt.actions.views import bp as actions_bp
     from mdt.audit.views import bp as audit_bp
+    from mdt.auth.oidc.views import bp as oidc_bp
     from mdt.auth.views import bp as auth_bp
     from mdt.calendar.views import bp as calendar_bp
     from mdt.health import bp as health_bp
@@ -225,7 +234,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
                       teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp,
-                      lifecycle_bp):
+                      lifecycle_bp, oidc_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")

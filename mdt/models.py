@@ -4,6 +4,7 @@ from mdt.actions.models import Action, ActionLogEntry  # noqa: F401
 from mdt.audit.chain import AuditChainHead  # noqa: F401
 from mdt.audit.models import AuditEvent  # noqa: F401
 from mdt.auth.models import SignInAttempt, User, UserSession  # noqa: F401
+from mdt.auth.oidc.models import Identity, Invitation  # noqa: F401
 from mdt.calendar.models import CalendarFeed  # noqa: F401
 from mdt.meetings.models import Case, DeathReview, Invitee, Meeting, MeetingSeries  # noqa: F401
 from mdt.once import Submission  # noqa: F401

@@ -1,0 +1,96 @@
+"""The Authlib client for each configured provider: authorization code flow with PKCE (S256),
+state and nonce kept in the session by Authlib and checked on the way back, the ID token's
+signature verified against the provider's JWKS, its issuer (the configured one, not merely
+the discovery document's), audience, expiry and nonce checked."""
+
+from authlib.integrations.flask_client import OAuth, OAuthError
+from flask import current_app, request, url_for
+
+from mdt.auth.oidc.config import Provider
+
+__all__ = ["OAuthError", "provider", "providers", "authorize_redirect", "finish",
+           "logout_url"]
+
+
+def providers() -> tuple[Provider, ...]:
+    return tuple(current_app.config.get("OIDC_PROVIDERS") or ())
+
+
+def provider(name: str) -> Provider | None:
+    return next((p for p in providers() if p.name == name), None)
+
+
+def _registry() -> OAuth:
+    """Built from the app's config on first use (and again if the config changes)."""
+    ext = current_app.extensions
+    configured = providers()
+    cached = ext.get("mdt_oidc")
+    if cached is None or cached[0] != configured:
+        oauth = OAuth(current_app._get_current_object())
+        for p in configured:
+            oauth.register(
+                p.name, client_id=p.client_id, client_secret=p.client_secret,
+                server_metadata_url=f"{p.issuer}/.well-known/openid-configuration",
+                client_kwargs={"scope": p.scopes, "code_challenge_method": "S256",
+                               "timeout": 10})
+        ext["mdt_oidc"] = cached = (configured, oauth)
+    return cached[1]
+
+
+def _client(p: Provider):
+    return _registry().create_client(p.name)
+
+
+def _base_url() -> str:
+    """Production: BASE_URL (never the Host header); development and tests: this host."""
+    if current_app.config.get("MDT_ENV") == "production":
+        return current_app.config["BASE_URL"]
+    return request.host_url.rstrip("/")
+
+
+def redirect_uri(p: Provider) -> str:
+    """One redirect URI per provider: a response cannot be replayed at another's callback
+    (the mix-up attack)."""
+    return _base_url() + url_for("oidc.callback", provider=p.name, _external=False)
+
+
+def authorize_redirect(p: Provider, *, prompt: str = ""):
+    extra = {}
+    if p.acr_values:
+        extra["acr_values"] = p.acr_values
+    if prompt:
+        extra["prompt"] = prompt
+    return _client(p).authorize_redirect(redirect_uri(p), **extra)
+
+
+def finish(p: Provider) -> tuple[dict, str]:
+    """The verified ID token's claims and the raw ID token, or OAuthError (or a joserfc
+    error, which the caller treats the same way)."""
+    returned_iss = request.args.get("iss")
+    if returned_iss is not None and returned_iss.rstrip("/") != p.issuer:  # RFC 9207
+        raise OAuthError(error="issuer_mismatch", description="wrong iss in the response")
+    token = _client(p).authorize_access_token(
+        leeway=current_app.config.get("OIDC_CLOCK_SKEW_SECONDS", 60),
+        claims_options={"iss": {"essential": True, "values": [p.issuer, p.issuer + "/"]},
+                        "sub": {"essential": True}, "exp": {"essential": True},
+                        "aud": {"essential": True, "value": p.client_id}})
+    claims = token.get("userinfo")
+    if not claims or "id_token" not in token:
+        raise OAuthError(error="no_id_token", description="the provider sent no ID token")
+    return dict(claims), token["id_token"]
+
+
+def logout_url(p: Provider, id_token: str | None) -> str | None:
+    """The provider's end_session_endpoint with id_token_hint and where to come back, or
+    None when the provider offers no RP-initiated logout (or cannot be reached)."""
+    client = _client(p)
+    try:
+        metadata = client.load_server_metadata()
+    except Exception:  # noqa: BLE001 - the provider is down: the local sign-out still stands
+        return None
+    if not metadata.get("end_session_endpoint"):
+        return None
+    result = client.create_logout_url(
+        post_logout_redirect_uri=_base_url() + url_for("auth.sign_in"),
+        id_token_hint=id_token or None, client_id=p.client_id)
+    return result["url"]
