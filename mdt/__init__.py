@@ -128,7 +128,8 @@ def _init_security_headers(app: Flask) -> None:
         response.headers["Content-Security-Policy"] = (
             f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
             "img-src 'self' data:; font-src 'self' https://assets.nhs.uk; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            f"form-action 'self'{_provider_origins(app)}")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
@@ -142,6 +143,16 @@ def _init_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
+
+
+def _provider_origins(app: Flask) -> str:
+    """The OpenID providers' origins: the sign-in and sign-out forms redirect there, and
+    browsers hold a form's redirects to form-action too."""
+    from urllib.parse import urlsplit
+
+    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(p.issuer))
+                      for p in app.config.get("OIDC_PROVIDERS") or ()})
+    return "".join(f" {origin}" for origin in origins)
 
 
 def _is_contention(error) -> bool:

@@ -3,13 +3,16 @@ state and nonce kept in the session by Authlib and checked on the way back, the 
 signature verified against the provider's JWKS, its issuer (the configured one, not merely
 the discovery document's), audience, expiry and nonce checked."""
 
+import base64
+import json
+
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import current_app, request, url_for
 
 from mdt.auth.oidc.config import Provider
 
 __all__ = ["OAuthError", "provider", "providers", "authorize_redirect", "finish",
-           "logout_url"]
+           "check_id_token", "logout_url"]
 
 
 def providers() -> tuple[Provider, ...]:
@@ -69,15 +72,48 @@ def finish(p: Provider) -> tuple[dict, str]:
     returned_iss = request.args.get("iss")
     if returned_iss is not None and returned_iss.rstrip("/") != p.issuer:  # RFC 9207
         raise OAuthError(error="issuer_mismatch", description="wrong iss in the response")
-    token = _client(p).authorize_access_token(
-        leeway=current_app.config.get("OIDC_CLOCK_SKEW_SECONDS", 60),
-        claims_options={"iss": {"essential": True, "values": [p.issuer, p.issuer + "/"]},
-                        "sub": {"essential": True}, "exp": {"essential": True},
-                        "aud": {"essential": True, "value": p.client_id}})
+    token = _client(p).authorize_access_token(leeway=_leeway(), claims_options=_checks(p))
     claims = token.get("userinfo")
     if not claims or "id_token" not in token:
         raise OAuthError(error="no_id_token", description="the provider sent no ID token")
-    return dict(claims), token["id_token"]
+    # Authlib's UserInfo keeps only the profile claims; the acr, amr and sid are read from
+    # the same ID token it has just verified (signature, iss, aud, exp, nonce).
+    claims = {**_payload(token["id_token"]), **dict(claims)}
+    if "email" not in claims:
+        # Providers may keep the profile out of the ID token (OIDC Core 5.4): ask the
+        # UserInfo endpoint with the access token, and take it only for the same subject.
+        extra = _client(p).userinfo(token=token)
+        if str(extra.get("sub")) != str(claims["sub"]):
+            raise OAuthError(error="userinfo_sub", description="UserInfo for another subject")
+        for key in ("email", "email_verified", "name"):
+            if key in extra:
+                claims[key] = extra[key]
+    return claims, token["id_token"]
+
+
+def _leeway() -> int:
+    return current_app.config.get("OIDC_CLOCK_SKEW_SECONDS", 60)
+
+
+def _checks(p: Provider) -> dict:
+    """The ID token's claims checked beyond the signature: the issuer is the configured one
+    (not just what the discovery document says), the audience is this client, a subject and
+    an expiry are present (Authlib checks exp, iat, nonce, azp and at_hash as well)."""
+    return {"iss": {"essential": True, "values": [p.issuer, p.issuer + "/"]},
+            "sub": {"essential": True}, "exp": {"essential": True},
+            "aud": {"essential": True, "value": p.client_id}}
+
+
+def check_id_token(p: Provider, token: dict, nonce: str) -> dict:
+    """The same checks as the callback's, on a token response already in hand."""
+    _client(p).parse_id_token(token, nonce=nonce, claims_options=_checks(p), leeway=_leeway())
+    return _payload(token["id_token"])
+
+
+def _payload(id_token: str) -> dict:
+    """The claims of an ID token whose signature has been checked (only then)."""
+    payload = id_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def logout_url(p: Provider, id_token: str | None) -> str | None:
