@@ -49,6 +49,10 @@ MATRIX = {
     "visits.tasks": TEAM_PAGE, "visits.figures": TEAM_PAGE, "visits.edit": RECORD,
     "referrals.index": TEAM_PAGE, "referrals.new": TEAM_PAGE, "referrals.show": RECORD,
     "referrals.edit": (LOGIN, OK, FORBIDDEN, MISSING, FORBIDDEN),  # the referrer only
+    # OpenID Connect: no provider is configured here, so a provider's callback is a 404
+    # (tests/oidc drives it against a real provider).
+    "oidc.callback": (MISSING,) * 5, "oidc.settings": SIGNED_IN,
+    "oidc.invitations": (LOGIN, FORBIDDEN, OK, MISSING, MISSING),
 }
 QUERY = {"actions.log_page": "?from=2026-01-01&to=2026-12-31",
          "actions.log_csv": "?from=2026-01-01&to=2026-12-31"}
@@ -91,7 +95,7 @@ def world(app, make_user, make_patient):
         ids = {"patient_id": patient.id, "meeting_id": meeting.id, "action_id": action.id,
                "visit_id": visit.id, "team_id": team_id, "section_name": "wishes",
                "filename": "css/app.css", "token": "not-a-real-token", "reminder_id": 999,
-               "kind": "died"}
+               "kind": "died", "provider": "test"}
     with app.app_context():  # a referral by the member, for the referral pages
         from mdt.referrals.models import Referral
         referral = Referral(team_id=ids["team_id"], patient_id=patient.id,

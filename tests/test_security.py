@@ -19,7 +19,8 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user,
     samples = {"patient_id": patient.id, "team_id": 1, "section_name": "what_matters",
                "action_id": 1, "meeting_id": 1, "case_id": 1, "invitee_id": 1,
                "series_id": 1, "day": "2026-12-08", "visit_id": 1, "merge_id": 1,
-               "reminder_id": 1, "token": "x", "referral_id": 1, "kind": "died"}
+               "reminder_id": 1, "token": "x", "referral_id": 1, "kind": "died",
+               "provider": "test", "invitation_id": 1}
     adapter = app.url_map.bind("localhost")
     for rule, method in rules:
         path = adapter.build(rule.endpoint, {arg: samples[arg] for arg in rule.arguments},
