@@ -78,6 +78,10 @@ async function readForm(req) {
 }
 
 provider.use(async (ctx, next) => {
+  if (ctx.path === '/favicon.ico') { // no icon: and no 404 for the browser to log
+    ctx.status = 204;
+    return undefined;
+  }
   const match = ctx.path.match(/^\/interaction\/([\w-]+)(\/login)?$/);
   if (!match) return next();
   const details = await provider.interactionDetails(ctx.req, ctx.res);
