@@ -66,12 +66,17 @@ def oidc_provider(tmp_path_factory, live_server):  # noqa: F811
         client["redirect_uris"] = [f"{base}/sign-in/oidc/{name}/callback" for base in bases
                                    for name in ("test", "second")]
         client["post_logout_redirect_uris"] = [f"{base}/sign-in" for base in bases]
+        if client["client_id"] == "mdt":  # the app served for real hears of logouts
+            client["backchannel_logout_uri"] = \
+                f"{live_server.url}/sign-in/oidc/test/backchannel-logout"
+            client["backchannel_logout_session_required"] = True
     config_file = tmp_path_factory.mktemp("oidc") / "provider.json"
     config_file.write_text(json.dumps(settings))
     port = _free_port()
+    log = open(config_file.with_suffix(".log"), "w")  # noqa: SIM115 - open while it runs
     process = subprocess.Popen([node, str(PROVIDER_DIR / "provider.js"), str(port),
-                                str(config_file)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                                str(config_file)], stdout=subprocess.PIPE, stderr=log,
+                               text=True)
     deadline = time.monotonic() + 20
     line = ""
     while time.monotonic() < deadline:
@@ -80,10 +85,15 @@ def oidc_provider(tmp_path_factory, live_server):  # noqa: F811
             break
     if not line.startswith("ready "):
         process.kill()
-        pytest.fail(f"the OpenID provider did not start: {line}{process.stderr.read()}")
-    yield RealProvider(line.split()[1], process)
+        log.close()
+        pytest.fail(f"the OpenID provider did not start: {line}"
+                    f"{config_file.with_suffix('.log').read_text()}")
+    provider = RealProvider(line.split()[1], process)
+    provider.log = config_file.with_suffix(".log")
+    yield provider
     process.terminate()
     process.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture

@@ -263,3 +263,56 @@ def test_the_address_is_throttled_after_repeated_failures(app, oidc):
 def test_the_sign_in_start_needs_the_csrf_token(app, oidc):
     response = app.test_client().post("/sign-in/oidc/test")
     assert response.status_code == 400
+
+
+def test_back_channel_logout_from_the_provider_ends_the_session_here(app, oidc, make_user):
+    """The user signs out at the provider (not here): the provider posts a signed logout
+    token to the app, and the app's session that began there ends."""
+    make_user(email="known@trust.nhs.uk")
+    _link(app, "known@trust.nhs.uk", "known-subject", oidc.issuer)
+    client = app.test_client()
+    agent = requests.Session()
+    back = provider_login(start_sign_in(client), "known-subject", agent=agent)
+    assert client.get(callback_path(back)).status_code == 302
+    assert client.get("/actions").status_code == 200
+    with app.app_context():
+        row = db.session.scalar(select(UserSession).where(UserSession.method == "test"))
+        assert row.provider_sid  # the ID token carried the provider's session id
+    # At the provider, with no id_token_hint: its own sign-out page, confirmed.
+    page = agent.get(f"{oidc.issuer}/session/end", timeout=10)
+    from bs4 import BeautifulSoup
+    form = BeautifulSoup(page.text, "html.parser").select_one("form#op\\.logoutForm")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[name]")}
+    agent.post(requests.compat.urljoin(page.url, form["action"]),
+               data={**data, "logout": "yes"}, timeout=10)
+    assert client.get("/actions").status_code == 302  # signed out here too
+    assert any(e.changes.get("back_channel") for e in _events(app, "sign_out"))
+
+
+def test_a_forged_logout_token_is_refused(app, oidc, make_user):
+    make_user(email="known@trust.nhs.uk")
+    _link(app, "known@trust.nhs.uk", "known-subject", oidc.issuer)
+    client = app.test_client()
+    back = provider_login(start_sign_in(client), "known-subject")
+    assert client.get(callback_path(back)).status_code == 302
+    import base64
+    import json
+
+    def b64(value):
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    unsigned = ".".join([b64({"alg": "none"}), b64({
+        "iss": oidc.issuer, "aud": "mdt", "iat": int(utcnow().timestamp()), "sub":
+        "known-subject", "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}),
+        ""])
+    response = app.test_client().post("/sign-in/oidc/test/backchannel-logout",
+                                      data={"logout_token": unsigned})
+    assert response.status_code == 400
+    # A real, signed token of the provider's but of the wrong kind (an ID token): refused.
+    with app.app_context():
+        id_token = db.session.scalar(select(UserSession.id_token).where(
+            UserSession.method == "test"))
+    response = app.test_client().post("/sign-in/oidc/test/backchannel-logout",
+                                      data={"logout_token": id_token})
+    assert response.status_code == 400
+    assert client.get("/actions").status_code == 200  # still signed in

@@ -116,6 +116,58 @@ def _payload(id_token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+class LogoutTokenError(ValueError):
+    pass
+
+
+def verify_logout_token(p: Provider, logout_token: str) -> dict:
+    """OpenID Connect Back-Channel Logout 1.0, section 2.6: the signature against the
+    provider's JWKS, iss, aud, iat (and exp when present), the logout event, a sub or sid,
+    and no nonce. Returns the claims, or LogoutTokenError."""
+    import time
+
+    from joserfc import jwt
+    from joserfc.errors import InvalidKeyIdError, JoseError
+    from joserfc.jwk import KeySet
+    from joserfc.jws import JWSRegistry
+
+    client = _client(p)
+    metadata = client.load_server_metadata()
+    registry = JWSRegistry(algorithms=metadata.get("id_token_signing_alg_values_supported"),
+                           strict_check_header=False)
+    try:
+        try:
+            token = jwt.decode(logout_token, KeySet.import_key_set(client.fetch_jwk_set()),
+                               registry=registry)
+        except InvalidKeyIdError:  # the provider has rolled its keys: fetch them once more
+            token = jwt.decode(logout_token, KeySet.import_key_set(
+                client.fetch_jwk_set(force=True)), registry=registry)
+    except (JoseError, ValueError) as exc:
+        raise LogoutTokenError(f"signature: {exc}") from exc
+    claims = token.claims
+    aud = claims.get("aud")
+    now, skew = time.time(), _leeway()
+    problems = [
+        claims.get("iss") not in (p.issuer, p.issuer + "/") and "iss",
+        p.client_id not in (aud if isinstance(aud, list) else [aud]) and "aud",
+        not isinstance(claims.get("iat"), int | float) and "iat",
+        isinstance(claims.get("iat"), int | float) and claims["iat"] > now + skew and "iat",
+        isinstance(claims.get("exp"), int | float) and claims["exp"] < now - skew and "exp",
+        not isinstance(claims.get("events"), dict) and "events",
+        isinstance(claims.get("events"), dict) and BACKCHANNEL_EVENT not in claims["events"]
+        and "events",
+        not (claims.get("sub") or claims.get("sid")) and "sub/sid",
+        "nonce" in claims and "nonce",
+    ]
+    problems = [problem for problem in problems if problem]
+    if problems:
+        raise LogoutTokenError("bad " + ", ".join(problems))
+    return claims
+
+
 def logout_url(p: Provider, id_token: str | None) -> str | None:
     """The provider's end_session_endpoint with id_token_hint and where to come back, or
     None when the provider offers no RP-initiated logout (or cannot be reached)."""

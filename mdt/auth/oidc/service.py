@@ -172,6 +172,28 @@ def link(user: User, claims: Claims, provider: str) -> Identity:
     return identity
 
 
+def end_provider_sessions(provider: str, issuer: str, *, sid: str | None,
+                          sub: str | None) -> int:
+    """Back-channel logout: revoke the live sessions begun at this provider for the
+    provider's session (sid) or, with only a subject, for every session of that identity."""
+    from mdt.auth.models import UserSession
+
+    query = select(UserSession).where(UserSession.method == provider,
+                                      UserSession.revoked_at.is_(None))
+    if sid:
+        query = query.where(UserSession.provider_sid == sid)
+    if sub:
+        user_id = db.session.scalar(select(Identity.user_id).where(
+            Identity.issuer == issuer, Identity.subject == sub))
+        if user_id is None:
+            return 0
+        query = query.where(UserSession.user_id == user_id)
+    rows = list(db.session.scalars(query))
+    for row in rows:
+        row.revoked_at = utcnow()
+    return len(rows)
+
+
 def identities_of(user_id: int) -> list[Identity]:
     return list(db.session.scalars(select(Identity).where(Identity.user_id == user_id)
                                    .order_by(Identity.id)))

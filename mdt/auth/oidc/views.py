@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,7 +27,7 @@ from mdt.auth.oidc.forms import InvitationForm, LinkForm
 from mdt.auth.oidc.models import Invitation
 from mdt.auth.scope import current_actor
 from mdt.auth.views import THROTTLED, _client_address, _may_try, _safe_next, _tried
-from mdt.extensions import db
+from mdt.extensions import csrf, db
 from mdt.forms import apply_errors, error_list
 from mdt.teams.models import Team
 from mdt.timeutil import utcnow
@@ -115,6 +116,32 @@ def callback(provider: str):
                                              "amr": list(claims.amr)})
     db.session.commit()
     return redirect(_safe_next(next_page))
+
+
+@bp.post("/sign-in/oidc/<provider>/backchannel-logout")
+@csrf.exempt  # no browser here: the provider's signed logout token is the proof
+def backchannel_logout(provider: str):
+    """OpenID Connect Back-Channel Logout: the provider tells the app a user's session at
+    the provider has ended; their sessions here that began there end too."""
+    p = client.provider(provider) or abort(404)
+    try:
+        claims = client.verify_logout_token(p, request.form.get("logout_token", ""))
+    except (client.LogoutTokenError, AuthlibBaseError, RequestException) as exc:
+        _failed(f"back-channel logout: {exc}"[:200], p.name)
+        return _no_store({"error": "invalid_request"}, 400)
+    ended = service.end_provider_sessions(p.name, p.issuer, sid=claims.get("sid"),
+                                          sub=claims.get("sub"))
+    audit.record(user_id=None, role="", team_id=None, action="sign_out", record_type="user",
+                 changes={"method": p.name, "back_channel": True, "sessions": ended})
+    db.session.commit()
+    return _no_store({}, 200)
+
+
+def _no_store(body: dict, status: int):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _finish_link(p, claims, linking):

@@ -31,6 +31,7 @@ const configuration = {
          Interaction: 600, Grant: 3600, AccessToken: 600 },
   features: {
     devInteractions: { enabled: false },
+    backchannelLogout: { enabled: true },
     rpInitiatedLogout: {
       enabled: true,
       // The provider's own "do you want to sign out?" page, with a plain button.
@@ -65,6 +66,13 @@ const configuration = {
     grant.addOIDCScope('openid email profile');
     await grant.save();
     return grant;
+  },
+  // The provider guards its outgoing requests (back-channel logout) against special-use
+  // addresses, SSRF protection; the app under test listens on 127.0.0.1, so here only the
+  // guard's dispatcher is left out.
+  fetch: (url, options) => {
+    const { dispatcher, ...rest } = options; // eslint-disable-line no-unused-vars
+    return globalThis.fetch(url, rest);
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
 };
@@ -116,6 +124,11 @@ provider.use(async (ctx, next) => {
   }
   return next();
 });
+
+provider.on('backchannel.error', (ctx, err, client) => {
+  console.error(`back-channel logout to ${client.clientId} failed: ${err} ${err.cause}`);
+});
+provider.on('server_error', (ctx, err) => console.error(`server error: ${err.stack}`));
 
 provider.listen(port, '127.0.0.1', () => {
   console.log(`ready ${issuer}`);
