@@ -134,6 +134,9 @@ def sign_out():
     from mdt.auth.oidc import client
 
     row = service.end_session(session.get("sid"))
+    id_token = row.id_token if row is not None else None
+    if row is not None:
+        row.id_token = None  # needed once more, below, then not kept
     audit.record(user_id=current_user.id, role="", team_id=None, action="sign_out",
                  record_type="user", record_id=current_user.id)
     db.session.commit()
@@ -142,7 +145,7 @@ def sign_out():
     flash("You have signed out")
     provider = client.provider(row.method) if row is not None else None
     if provider is not None:
-        url = client.logout_url(provider, row.id_token)
+        url = client.logout_url(provider, id_token)
         if url:
             return redirect(url, code=303)
     return redirect(url_for("auth.sign_in"))

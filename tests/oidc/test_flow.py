@@ -316,3 +316,19 @@ def test_a_forged_logout_token_is_refused(app, oidc, make_user):
                                       data={"logout_token": id_token})
     assert response.status_code == 400
     assert client.get("/actions").status_code == 200  # still signed in
+
+
+def test_a_provider_that_cannot_be_reached_is_a_page_not_a_500(app, oidc):
+    from mdt.auth.oidc.config import Provider
+
+    saved = app.config["OIDC_PROVIDERS"]
+    app.config["OIDC_PROVIDERS"] = (Provider(
+        name="test", issuer="http://127.0.0.1:9", client_id="mdt", client_secret="x",
+        display_name="Test Trust"),)
+    try:
+        client = app.test_client()
+        response = client.post("/sign-in/oidc/test", data={"csrf_token": csrf(client)})
+        assert response.status_code == 503
+        assert "Test Trust cannot be reached" in response.get_data(as_text=True)
+    finally:
+        app.config["OIDC_PROVIDERS"] = saved

@@ -70,7 +70,18 @@ def start(provider: str):
         return _refusal(THROTTLED, 429)
     session.pop("oidc_link", None)
     session["oidc_next"] = _safe_next(request.args.get("next"))
-    return client.authorize_redirect(p)
+    return _redirect_to(p)
+
+
+def _redirect_to(p, **options):
+    """To the provider's authorization endpoint; a provider that cannot be reached (its
+    discovery document) is a page saying so, not a 500."""
+    try:
+        return client.authorize_redirect(p, **options)
+    except (AuthlibBaseError, RequestException, ValueError, KeyError, RuntimeError):
+        return _refusal(f"{p.display_name} cannot be reached at the moment. Try again in a "
+                        "few minutes" + (", or sign in with your password." if current_app
+                                         .config.get("PASSWORD_SIGN_IN") else "."), 503)
 
 
 @bp.get("/sign-in/oidc/<provider>/callback")
@@ -182,7 +193,7 @@ def settings():
         else:
             _tried("password", email, address, True)
             session["oidc_link"] = current_user.id
-            return client.authorize_redirect(p, prompt="login")
+            return _redirect_to(p, prompt="login")
     status = 400 if form.errors else 200
     return render_template("auth/sign_in_methods.html", form=form, errors=error_list(form),
                            identities=service.identities_of(current_user.id),
