@@ -16,7 +16,7 @@ from mdt.extensions import db
 from mdt.teams.models import Membership
 from mdt.timeutil import utcnow
 from tests.conftest import ClientRequest
-from tests.oidc.conftest import (
+from tests.oidc.fixtures import (
     OTHER_SECRET,
     callback_path,
     csrf,

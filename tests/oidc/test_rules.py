@@ -7,7 +7,7 @@ from sqlalchemy import select
 from mdt.auth.oidc.models import Identity
 from mdt.extensions import db
 from tests.conftest import ClientRequest
-from tests.oidc.conftest import csrf, oidc_sign_in, provider_login, start_sign_in
+from tests.oidc.fixtures import csrf, oidc_sign_in, provider_login, start_sign_in
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""A real OpenID provider for the OIDC tests: panva/oidc-provider (OpenID Certified), run by
+"""A pytest plugin (tests/conftest.py loads it, so tests/oidc and tests/browser share one
+provider): a real OpenID provider for the OIDC tests: panva/oidc-provider (OpenID Certified), run by
 Node from tests/oidc/provider (installed by `make test` with `npm ci`), on a free port, with
 the clients in tests/oidc/provider.json. Tests sign in through it with the Flask test client
 and a small requests-driven user agent (provider_login), or in Chromium."""
@@ -17,7 +18,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from mdt.auth.oidc.config import Provider
-from tests.browser.conftest import browser, live_server, new_context, page  # noqa: F401
+from tests.browser.conftest import LiveServer
 
 HERE = Path(__file__).parent
 PROVIDER_DIR = HERE / "provider"
@@ -55,20 +56,20 @@ class RealProvider:
 
 
 @pytest.fixture(scope="session")
-def oidc_provider(tmp_path_factory, live_server):  # noqa: F811
+def oidc_provider(tmp_path_factory, app):
     node = shutil.which("node")
     if node is None:
         pytest.fail("The OIDC tests need Node.js (apt-get install nodejs npm)", pytrace=False)
     _ensure_installed()
     settings = json.loads((HERE / "provider.json").read_text())
-    bases = [TEST_CLIENT_BASE, live_server.url]
+    # The app served for real, for the provider's back-channel logout calls (the browser
+    # tests have their own server: provider.js allows any port of 127.0.0.1 and localhost
+    # in the registered redirect URIs).
+    server = LiveServer(app)
     for client in settings["clients"]:
-        client["redirect_uris"] = [f"{base}/sign-in/oidc/{name}/callback" for base in bases
-                                   for name in ("test", "second")]
-        client["post_logout_redirect_uris"] = [f"{base}/sign-in" for base in bases]
-        if client["client_id"] == "mdt":  # the app served for real hears of logouts
+        if client["client_id"] == "mdt":
             client["backchannel_logout_uri"] = \
-                f"{live_server.url}/sign-in/oidc/test/backchannel-logout"
+                f"{server.url}/sign-in/oidc/test/backchannel-logout"
             client["backchannel_logout_session_required"] = True
     config_file = tmp_path_factory.mktemp("oidc") / "provider.json"
     config_file.write_text(json.dumps(settings))
@@ -94,6 +95,7 @@ def oidc_provider(tmp_path_factory, live_server):  # noqa: F811
     process.terminate()
     process.wait(timeout=10)
     log.close()
+    server.stop()
 
 
 @pytest.fixture
