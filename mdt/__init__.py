@@ -184,6 +184,10 @@ def _init_error_pages(app: Flask) -> None:
         if isinstance(error, AssuranceTooLow):
             audit_refusal(403)
             return page(403, "This needs a stronger sign-in", error.description)
+        if g.get("chair_needs_assurance"):  # a chair signed in below CHAIR_MIN_ASSURANCE
+            audit_refusal(403)
+            return page(403, "This needs a stronger sign-in",
+                        AssuranceTooLow("Chairing a team").description)
         return forbidden(error)
 
     app.register_error_handler(403, forbidden_or_assurance)

@@ -30,7 +30,9 @@ def test_chairs_need_the_minimum_assurance_else_they_act_as_members(app, oidc, l
     _linked(app, chair, "chair-subject", oidc.issuer)
     weak = app.test_client()
     assert oidc_sign_in(weak, "chair-subject", acr="aal2").status_code == 302
-    assert weak.get("/actions/board").status_code == 403
+    refused = weak.get("/actions/board")
+    assert refused.status_code == 403
+    assert "Chairing a team needs a stronger sign-in" in refused.get_data(as_text=True)
     assert weak.get("/patients").status_code == 200  # still a member of the team
     strong = app.test_client()
     assert oidc_sign_in(strong, "chair-subject", acr="aal3").status_code == 302
