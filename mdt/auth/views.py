@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from mdt.audit import service as audit
 from mdt.auth import service, throttle
 from mdt.auth.forms import PasswordChangeForm, SignInForm
+from mdt.auth.oidc import client as oidc_client
 from mdt.auth.scope import current_teams
 from mdt.extensions import db, login_manager
 from mdt.forms import error_list
@@ -121,9 +122,9 @@ def sign_in():
     elif form.errors:
         status = 400
     errors = [{"text": error, "href": "#email"}] if error else error_list(form)
-    from mdt.auth.oidc.client import providers
     return render_template("auth/sign_in.html", form=form, errors=errors, passwords=passwords,
-                           providers=providers(), next=request.args.get("next")), status
+                           providers=oidc_client.providers(),
+                           next=request.args.get("next")), status
 
 
 @bp.post("/sign-out")
@@ -131,8 +132,6 @@ def sign_in():
 def sign_out():
     """Ends the local session; one begun at an OpenID provider that offers RP-initiated
     logout goes on to end the provider's session too (with the ID token as the hint)."""
-    from mdt.auth.oidc import client
-
     row = service.end_session(session.get("sid"))
     id_token = row.id_token if row is not None else None
     if row is not None:
@@ -143,9 +142,9 @@ def sign_out():
     logout_user()
     session.clear()
     flash("You have signed out")
-    provider = client.provider(row.method) if row is not None else None
+    provider = oidc_client.provider(row.method) if row is not None else None
     if provider is not None:
-        url = client.logout_url(provider, id_token)
+        url = oidc_client.logout_url(provider, id_token)
         if url:
             return redirect(url, code=303)
     return redirect(url_for("auth.sign_in"))

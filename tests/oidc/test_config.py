@@ -33,6 +33,7 @@ def test_one_provider_without_a_name():
     ({"OIDC_PROVIDERS": "cis2"}, "OIDC_CIS2_ISSUER"),
     ({"OIDC_PROVIDERS": "../x"}, "short lower-case"),
     ({"OIDC_PROVIDERS": "a,a"}, "distinct"),
+    ({"OIDC_PROVIDERS": "password"}, "password"),
     ({"OIDC_ISSUER": "http://idp.example", "OIDC_CLIENT_ID": "a", "OIDC_CLIENT_SECRET": "b"},
      "https"),
     ({"OIDC_ISSUER": "https://idp.example", "OIDC_CLIENT_ID": "a", "OIDC_CLIENT_SECRET": "b",

@@ -64,7 +64,7 @@ def providers_from(env) -> tuple[Provider, ...]:
     names = [n.strip().lower() for n in (env.get("OIDC_PROVIDERS") or "").split(",") if n.strip()]
     if not names:
         return (_provider(env, "oidc", "OIDC_"),) if env.get("OIDC_ISSUER") else ()
-    bad = [n for n in names if not NAME.match(n)]
+    bad = [n for n in names if not NAME.match(n) or n == "password"]  # "password": taken
     if bad or len(set(names)) != len(names):
         raise OidcConfigError("OIDC_PROVIDERS must be distinct short lower-case names "
                               f"(letters and digits), not {', '.join(bad) or 'repeats'}")
