@@ -8,7 +8,10 @@ DEMO_PASSWORD ?= demo-password-2026
 # The browser tests (tests/browser) drive Debian's Chromium through Playwright.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test lint install chromium pdf-libs
+# The OpenID Connect tests (tests/oidc) run a real provider, panva/oidc-provider, on Node.js.
+OIDC_PROVIDER := tests/oidc/provider
+
+.PHONY: run test lint install chromium pdf-libs oidc-provider
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
@@ -46,12 +49,26 @@ pdf-libs:
 	  fi; \
 	fi
 
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.installed
+
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing nodejs and npm for the OIDC tests"; \
+	    apt-get update -qq && apt-get install -y -qq nodejs npm; \
+	  else \
+	    echo "make: npm is missing: install it as root (apt-get install nodejs npm)" >&2; exit 1; \
+	  fi; \
+	fi
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: install pdf-libs
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi seed-demo --password "$(DEMO_PASSWORD)"
 	$(BIN)/python scripts/run.py
 
-test: install chromium pdf-libs
+test: install chromium pdf-libs oidc-provider
 	$(BIN)/python -m pytest
 
 lint: install

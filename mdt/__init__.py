@@ -76,11 +76,11 @@ def _init_templates(app: Flask) -> None:
     # Flask escapes only *.html templates by default; the NHS.UK macros are *.jinja and
     # print user text (names, notes), so escape everywhere.
     app.jinja_env.autoescape = True
+    from mdt.auth.oidc.assurance import session_meets
     from mdt.patients.lifecycle import PLACE_LABELS
     from mdt.patients.lifecycle import label as lifecycle_label
-
     app.jinja_env.globals.update(render_field=render_field, lifecycle_label=lifecycle_label,
-                                 place_labels=PLACE_LABELS)
+                                 place_labels=PLACE_LABELS, assurance_meets=session_meets)
     app.jinja_env.filters["multiline"] = lambda text: Markup(
         '<span class="app-pre-line">{}</span>').format(text if text is not None else "")
     app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display,
@@ -146,7 +146,8 @@ def _init_security_headers(app: Flask) -> None:
         response.headers["Content-Security-Policy"] = (
             f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
             "img-src 'self' data:; font-src 'self' https://assets.nhs.uk; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            f"form-action 'self'{_provider_origins(app)}")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
@@ -163,6 +164,16 @@ def _init_security_headers(app: Flask) -> None:
             spent = (time.perf_counter() - g.request_began) * 1000
             response.headers["Server-Timing"] = f"app;dur={spent:.1f}"
         return response
+
+
+def _provider_origins(app: Flask) -> str:
+    """The OpenID providers' origins: the sign-in and sign-out forms redirect there, and
+    browsers hold a form's redirects to form-action too."""
+    from urllib.parse import urlsplit
+
+    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(p.issuer))
+                      for p in app.config.get("OIDC_PROVIDERS") or ()})
+    return "".join(f" {origin}" for origin in origins)
 
 
 def _is_contention(error) -> bool:
@@ -186,9 +197,21 @@ def _init_error_pages(app: Flask) -> None:
             return page(status, title, message)
         return handler
 
-    app.register_error_handler(403, refused(
-        403, "You do not have permission to see this page",
-        "Ask your team's chair if you think you should have access."))
+    forbidden = refused(403, "You do not have permission to see this page",
+                        "Ask your team's chair if you think you should have access.")
+
+    def forbidden_or_assurance(error):
+        from mdt.auth.oidc.assurance import AssuranceTooLow
+        if isinstance(error, AssuranceTooLow):
+            audit_refusal(403)
+            return page(403, "This needs a stronger sign-in", error.description)
+        if g.get("chair_needs_assurance"):  # a chair signed in below CHAIR_MIN_ASSURANCE
+            audit_refusal(403)
+            return page(403, "This needs a stronger sign-in",
+                        AssuranceTooLow("Chairing a team").description)
+        return forbidden(error)
+
+    app.register_error_handler(403, forbidden_or_assurance)
     app.register_error_handler(404, refused(
         404, "Page not found", "If you typed the web address, check it is correct."))
 
@@ -232,6 +255,7 @@ def _register_blueprints(app: Flask) -> None:
     from mdt.actions import export_views  # noqa: F401  (routes on the actions blueprint)
     from mdt.actions.views import bp as actions_bp
     from mdt.audit.views import bp as audit_bp
+    from mdt.auth.oidc.views import bp as oidc_bp
     from mdt.auth.views import bp as auth_bp
     from mdt.calendar.views import bp as calendar_bp
     from mdt.care_plans.views import bp as care_plans_bp
@@ -254,7 +278,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
                       teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp,
-                      lifecycle_bp, home_bp, imports_bp, letters_bp, fhir_bp, care_plans_bp):
+                      lifecycle_bp, home_bp, imports_bp, letters_bp, fhir_bp, care_plans_bp,
+                      oidc_bp):
         app.register_blueprint(blueprint)
     # Before the CSRF check reads the form (an import's file may pass the 1 MB form limit).
     app.before_request_funcs.setdefault(None, []).insert(0, raise_upload_limit)

@@ -48,7 +48,13 @@ def from_environment(instance_path: Path) -> dict:
     if not secret:
         secret = _dev_secret_key(instance_path)
     base_url = env.get("BASE_URL", f"http://127.0.0.1:{env.get('PORT', '5000')}").rstrip("/")
+    from mdt.auth.oidc.config import OidcConfigError, settings_from
+    try:
+        sign_in = settings_from(env)
+    except OidcConfigError as exc:
+        raise ConfigError(str(exc)) from exc
     return {
+        **sign_in,
         "MDT_ENV": "production" if production else "development",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")

@@ -4,6 +4,7 @@ from mdt.actions.models import Action, ActionLogEntry  # noqa: F401
 from mdt.audit.chain import AuditChainHead  # noqa: F401
 from mdt.audit.models import AuditEvent  # noqa: F401
 from mdt.auth.models import SignInAttempt, User, UserSession  # noqa: F401
+from mdt.auth.oidc.models import Identity, Invitation  # noqa: F401
 from mdt.calendar.models import CalendarFeed  # noqa: F401
 from mdt.care_plans.models import CarePlanVersion  # noqa: F401
 from mdt.imports.models import ImportBatch, ImportMapping  # noqa: F401

@@ -23,7 +23,7 @@ from mdt import create_app  # noqa: E402
 from mdt.extensions import db  # noqa: E402
 
 PASSWORD = "correct-horse-battery-staple"
-pytest_plugins = ["tests.safety"]
+pytest_plugins = ["tests.safety", "tests.oidc.fixtures"]  # the real OpenID provider
 
 
 @pytest.fixture(scope="session")

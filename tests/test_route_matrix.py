@@ -56,6 +56,10 @@ MATRIX = {
     "care_plans.show": RECORD, "care_plans.printable": RECORD, "care_plans.pdf": RECORD,
     # An upload is reached by its opaque token, by the chair who made it only.
     "imports.preview": (LOGIN, FORBIDDEN, MISSING, FORBIDDEN, MISSING),
+    # OpenID Connect: no provider is configured here, so a provider's callback is a 404
+    # (tests/oidc drives it against a real provider).
+    "oidc.callback": (MISSING,) * 5, "oidc.settings": SIGNED_IN,
+    "oidc.invitations": (LOGIN, FORBIDDEN, OK, MISSING, MISSING),
 }
 QUERY = {"actions.log_page": "?from=2026-01-01&to=2026-12-31",
          "actions.log_csv": "?from=2026-01-01&to=2026-12-31"}
@@ -114,7 +118,7 @@ def world(app, make_user, make_patient):
         ids = {"patient_id": patient.id, "meeting_id": meeting.id, "action_id": action.id,
                "visit_id": visit.id, "team_id": team_id, "letter_id": letter.id, "number": 1, "section_name": "wishes",
                "filename": "css/app.css", "token": "not-a-real-token", "reminder_id": 999,
-               "kind": "died"}
+               "kind": "died", "provider": "test"}
     with app.app_context():  # a referral by the member, for the referral pages
         from mdt.referrals.models import Referral
         referral = Referral(team_id=ids["team_id"], patient_id=patient.id,

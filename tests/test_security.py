@@ -10,6 +10,20 @@ def _state_changing_rules(app):
             for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"})]
 
 
+# Not called by a browser: the provider's signed logout token is the proof (tests/oidc).
+CSRF_EXEMPT = {"oidc.backchannel_logout"}
+
+
+def test_the_csrf_exempt_routes_refuse_a_request_without_their_own_proof(app):
+    client = app.test_client()
+    for endpoint in CSRF_EXEMPT:
+        assert endpoint in {rule.endpoint for rule in app.url_map.iter_rules()}
+    # No provider is configured here: an unknown one is a 404; tests/oidc sends forged and
+    # real logout tokens to a configured one.
+    assert client.post("/sign-in/oidc/test/backchannel-logout",
+                       data={"logout_token": "x"}).status_code == 404
+
+
 def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user, make_patient):
     patient = make_patient()
     rules = _state_changing_rules(app)
@@ -19,9 +33,12 @@ def test_every_state_changing_route_refuses_a_missing_csrf_token(app, make_user,
     samples = {"patient_id": patient.id, "team_id": 1, "section_name": "what_matters",
                "action_id": 1, "meeting_id": 1, "case_id": 1, "invitee_id": 1,
                "series_id": 1, "day": "2026-12-08", "visit_id": 1, "merge_id": 1,
-               "reminder_id": 1, "token": "x", "referral_id": 1, "kind": "died", "letter_id": 1, "number": 1}
+               "reminder_id": 1, "token": "x", "referral_id": 1, "kind": "died", "letter_id": 1,
+               "number": 1, "provider": "test", "invitation_id": 1}
     adapter = app.url_map.bind("localhost")
     for rule, method in rules:
+        if rule.endpoint in CSRF_EXEMPT:
+            continue
         path = adapter.build(rule.endpoint, {arg: samples[arg] for arg in rule.arguments},
                              method=method)
         response = client.client.open(path, method=method, data={"q": "x"})

@@ -1,4 +1,4 @@
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mdt.dbtypes import UTCDateTime
@@ -76,6 +76,15 @@ class UserSession(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_seen_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     revoked_at = mapped_column(UTCDateTime, nullable=True)
+    # How the session began: "password", or the OpenID provider's name; with the assurance
+    # the provider reported (acr, amr), the ID token for RP-initiated logout (the
+    # id_token_hint) and the provider's session id (sid) for back-channel logout.
+    method: Mapped[str] = mapped_column(String(20), default="password",
+                                        server_default="password")
+    acr: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    amr: Mapped[list] = mapped_column(JSON, default=list, nullable=True)
+    id_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
 
 
 class SignInAttempt(db.Model):

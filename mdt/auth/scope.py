@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from mdt.auth.actor import Actor
+from mdt.auth.oidc.assurance import session_meets
 from mdt.extensions import db
 from mdt.teams.models import Membership, Team
 
@@ -22,7 +23,13 @@ def team_roles() -> dict[int, str]:
         else:
             rows = db.session.execute(select(Membership.team_id, Membership.role)
                                       .where(Membership.user_id == current_user.id))
-            g.team_roles = dict(rows.all())
+            roles = dict(rows.all())
+            # A deployment may ask chairs for a stronger sign-in (CHAIR_MIN_ASSURANCE): below
+            # it, a chair acts as a member until they sign in again with enough assurance.
+            if "chair" in roles.values() and not session_meets("CHAIR_MIN_ASSURANCE"):
+                roles = {team: "member" for team in roles}
+                g.chair_needs_assurance = True
+            g.team_roles = roles
     return g.team_roles
 
 

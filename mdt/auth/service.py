@@ -91,17 +91,26 @@ def record_failure(email: str, address: str) -> None:
     db.session.add(SignInAttempt(email=normalise_email(email)[:254], address=address[:64]))
 
 
-def start_session(user: User) -> str:
+def start_session(user: User, *, method: str = "password", acr: str = "",
+                  amr: list | None = None, id_token: str | None = None,
+                  provider_sid: str | None = None) -> str:
+    """A new server-side session; how it began (a password, or which OpenID provider with
+    what assurance) stays on it for the permission checks and the provider's logout."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(token=token, user_id=user.id))
+    db.session.add(UserSession(token=token, user_id=user.id, method=method, acr=acr,
+                               amr=list(amr or ()), id_token=id_token,
+                               provider_sid=provider_sid))
     return token
 
 
-def end_session(token: str | None) -> None:
+def end_session(token: str | None) -> UserSession | None:
+    """Revokes the session; returns its row (the caller may end the provider's session too)."""
     if token:
         session_row = db.session.scalar(select(UserSession).where(UserSession.token == token))
         if session_row and session_row.revoked_at is None:
             session_row.revoked_at = utcnow()
+        return session_row
+    return None
 
 
 def end_all_sessions(user_id: int) -> None:

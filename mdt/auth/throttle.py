@@ -55,3 +55,9 @@ def failed(kind: str, account: str, address: str) -> None:
 def succeeded(kind: str, account: str, address: str) -> None:
     """A right password: this account's tries from this address start again."""
     _limiter().clear(_limits()["account_address"], kind, account, address)
+
+
+def address_open(kind: str, address: str) -> bool:
+    """For a sign-in that has no account to name before it ends (OpenID Connect): only the
+    address's failures count, and a slot is not taken for trying."""
+    return _limiter().test(_limits()["address"], kind, address)

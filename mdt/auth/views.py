@@ -2,8 +2,10 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -16,6 +18,7 @@ from redis.exceptions import RedisError
 from mdt.audit import service as audit
 from mdt.auth import service, throttle
 from mdt.auth.forms import PasswordChangeForm, SignInForm
+from mdt.auth.oidc import client as oidc_client
 from mdt.auth.scope import current_teams
 from mdt.extensions import db, login_manager
 from mdt.forms import error_list
@@ -36,6 +39,7 @@ def load_user(user_id: str):
                                absolute=config["SESSION_ABSOLUTE_TIMEOUT"])
     if row is None:
         return None
+    g.auth_session = row  # how this session began: its method and assurance (acr, amr)
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active:
         return None
@@ -90,6 +94,9 @@ def sign_in():
     form = SignInForm()
     error = None
     status = 200
+    passwords = current_app.config.get("PASSWORD_SIGN_IN", True)
+    if request.method == "POST" and not passwords:
+        abort(404)  # this deployment signs in with its organisations' accounts only
     if form.validate_on_submit():
         email, address = service.normalise_email(form.email.data), _client_address()
         if not _may_try("sign_in", email, address):
@@ -115,17 +122,31 @@ def sign_in():
     elif form.errors:
         status = 400
     errors = [{"text": error, "href": "#email"}] if error else error_list(form)
-    return render_template("auth/sign_in.html", form=form, errors=errors), status
+    return render_template("auth/sign_in.html", form=form, errors=errors, passwords=passwords,
+                           providers=oidc_client.providers(),
+                           next=request.args.get("next")), status
 
 
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    service.end_session(session.get("sid"))
+    """Ends the local session; one begun at an OpenID provider that offers RP-initiated
+    logout goes on to end the provider's session too (with the ID token as the hint)."""
+    row = service.end_session(session.get("sid"))
+    id_token = row.id_token if row is not None else None
+    if row is not None:
+        row.id_token = None  # needed once more, below, then not kept
+    audit.record(user_id=current_user.id, role="", team_id=None, action="sign_out",
+                 record_type="user", record_id=current_user.id)
     db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out")
+    provider = oidc_client.provider(row.method) if row is not None else None
+    if provider is not None:
+        url = oidc_client.logout_url(provider, id_token)
+        if url:
+            return redirect(url, code=303)
     return redirect(url_for("auth.sign_in"))
 
 

@@ -4,6 +4,7 @@ printable summary. Thin: parse, authorise (team scope), call a service, render."
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from mdt.audit.reads import shows_patient_data
+from mdt.auth.oidc import assurance
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.forms import apply_errors, error_list
 from mdt.patients import hna as hna_service
@@ -69,6 +70,7 @@ def key_worker(patient_id: int):
 @bp.route("/<int:patient_id>/key-information/<section_name>", methods=["GET", "POST"])
 @team_member_required
 @shows_patient_data("key_information_page")
+@assurance.require("KEY_INFORMATION_MIN_ASSURANCE", "Key information")
 def key_information(patient_id: int, section_name: str):
     actor = current_actor()
     patient = _patient_or_404(actor, patient_id)

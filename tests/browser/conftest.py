@@ -180,7 +180,7 @@ def sign_in(page, user, password=PASSWORD, with_form=True, then="/actions"):
         page.goto("/sign-in")
         page.fill("#email", user.email)
         page.fill("#password", password)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(re.compile(r"/$"))
         if then:
             page.goto(then)
