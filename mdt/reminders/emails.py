@@ -98,6 +98,8 @@ def notice_text(kind: str, payload: dict, first: bool = True) -> str:
     if kind == "hna_due":
         return ("A patient's Holistic Needs Assessment review is due on "
                 f"{format_date(date.fromisoformat(payload['due_on']))}")
+    if kind == "team_invitation":
+        return f"{payload['inviter']} invites you to the {payload['team']} team's MDT"
     raise ValueError(f"unknown kind {kind}")
 
 
@@ -179,6 +181,16 @@ def content(kind: str, payload: dict, base_url: str, first: bool = True) -> Cont
              "review.",),
             (("Due", format_date(date.fromisoformat(payload["due_on"]))),),
             "View the patient", link)
+    if kind == "team_invitation":
+        return Content(
+            subject, f"Join the {payload['team']} team",
+            (f"{payload['inviter']} has invited you to the {payload['team']} team on "
+             "Neighbourhood MDT, where the team runs its multidisciplinary meetings.",
+             "Sign in with your organisation's account (for example your NHS smartcard or "
+             "your NHSmail account) using the email address this was sent to. No password "
+             "is needed.",),
+            (("Invitation ends", format_date(date.fromisoformat(payload["expires_on"]))),),
+            "Sign in", link)
     raise ValueError(f"unknown kind {kind}")
 
 

@@ -17,6 +17,8 @@ TOPICS = {  # topic -> (label, hint)
                      "A merge, unmerge or cancellation that changes someone's day"),
     "hna_due": ("Holistic Needs Assessment reviews due",
                 "To key workers, a week before a patient's review falls due"),
+    "team_invitation": ("Invitations to join the team",
+                        "To a colleague a chair invites, with how to sign in"),
 }
 
 KINDS = {  # kind -> topic
@@ -29,6 +31,7 @@ KINDS = {  # kind -> topic
     "visits_tomorrow": "visits_tomorrow",
     "visit_notice": "visit_notice",
     "hna_due": "hna_due",
+    "team_invitation": "team_invitation",
 }
 
 KIND_LABELS = {
@@ -41,6 +44,7 @@ KIND_LABELS = {
     "visits_tomorrow": "Tomorrow's visits",
     "visit_notice": "Visit change",
     "hna_due": "Review due",
+    "team_invitation": "Team invitation",
 }
 
 STATUSES = {

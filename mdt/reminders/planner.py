@@ -115,6 +115,19 @@ class ReviewData:
 
 
 @dataclass(frozen=True)
+class TeamInvitationData:
+    """A chair's open invitation of a colleague to join a team (sign-in with her
+    organisation's identity)."""
+    id: int
+    team_id: int
+    team_name: str
+    email: str
+    inviter: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class Snapshot:
     users: dict = field(default_factory=dict)  # {user_id: Recipient} (active users only)
     meetings: tuple[MeetingData, ...] = ()
@@ -124,6 +137,7 @@ class Snapshot:
     visits: tuple[VisitData, ...] = ()
     notices: tuple[NoticeData, ...] = ()
     reviews: tuple[ReviewData, ...] = ()
+    team_invitations: tuple[TeamInvitationData, ...] = ()
     # {subject: {recipient emails}} of invitations already sent (or being sent)
     invited: dict = field(default_factory=dict)
     team_topics: dict = field(default_factory=dict)  # {team_id: {topic: bool}}
@@ -171,7 +185,7 @@ def plan(snapshot: Snapshot, now: datetime, timing: Timing = DEFAULT_TIMING) -> 
     for due in (*_invitations(snapshot, now), *_meeting_reminders(snapshot, now, timing),
                 *_digests(snapshot, now, timing), *_assignments(snapshot, now, timing),
                 *_visit_lists(snapshot, now, timing), *_notices(snapshot, now, timing),
-                *_reviews(snapshot, now, timing)):
+                *_reviews(snapshot, now, timing), *_team_invitations(snapshot)):
         if not _in_window(due, now) or not _wanted(snapshot, due):
             continue
         found.setdefault(due.key, due)
@@ -404,3 +418,15 @@ def _reviews(snapshot: Snapshot, now: datetime, timing: Timing):
                   {"due_on": review.due_on.isoformat(),
                    "link": f"/patients/{review.patient_id}"},
                   review.key_worker_id, review.team_id)
+
+
+def _team_invitations(snapshot: Snapshot):
+    """The invitation email, from when the chair invites until the invitation expires (or is
+    accepted or withdrawn: then it is no longer wanted and an unsent one is withdrawn)."""
+    for invitation in snapshot.team_invitations:
+        yield Due("team_invitation", f"invitation:{invitation.id}", invitation.email.lower(),
+                  "", invitation.created_at, invitation.expires_at,
+                  {"team": invitation.team_name, "inviter": invitation.inviter,
+                   "expires_on": to_london(invitation.expires_at).date().isoformat(),
+                   "link": "/sign-in"},
+                  None, invitation.team_id, notify=False)

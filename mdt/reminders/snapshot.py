@@ -24,6 +24,7 @@ from mdt.reminders.planner import (
     ReviewData,
     SeriesData,
     Snapshot,
+    TeamInvitationData,
     Timing,
     VisitData,
     _iso,
@@ -53,6 +54,7 @@ def load(now: datetime, timing: Timing = DEFAULT_TIMING, teams: set[int] | None 
         actions=_actions(today) if teams is None else (),
         assignments=_assignments(now, timing, teams), visits=_visits(today, teams),
         notices=_notices(now, timing, teams), reviews=_reviews(today, timing, teams),
+        team_invitations=_team_invitations(now, teams),
         invited=_invited(subjects),
         team_topics={team_id: dict(topics or {}) for team_id, topics in db.session.execute(
             select(ReminderSettings.team_id, ReminderSettings.topics))},
@@ -201,6 +203,17 @@ def _reviews(today, timing, teams) -> tuple[ReviewData, ...]:
         if earliest <= due <= latest:
             found.append(ReviewData(patient_id, team_id, key_worker_id, due))
     return tuple(found)
+
+
+def _team_invitations(now, teams) -> tuple[TeamInvitationData, ...]:
+    from mdt.auth.oidc.models import Invitation  # (invitations to sign in with OIDC)
+    return tuple(TeamInvitationData(*row) for row in db.session.execute(_scoped(
+        select(Invitation.id, Invitation.team_id, Team.name, Invitation.email, User.name,
+               Invitation.created_at, Invitation.expires_at)
+        .join(Team, Team.id == Invitation.team_id)
+        .join(User, User.id == Invitation.invited_by_id)
+        .where(Invitation.accepted_at.is_(None), Invitation.withdrawn_at.is_(None),
+               Invitation.expires_at > now), Invitation.team_id, teams)))
 
 
 def _invited(subjects) -> dict[str, set[str]]:

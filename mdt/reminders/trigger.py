@@ -138,6 +138,7 @@ def plan_again(redis, teams: set[int] | None) -> None:
 def _models():
     from mdt.actions.models import Action
     from mdt.auth.models import User
+    from mdt.auth.oidc.models import Invitation
     from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
     from mdt.patients.models import Hna, Patient, PatientTeam
     from mdt.reminders.models import ReminderOptOut, ReminderSettings
@@ -147,7 +148,7 @@ def _models():
                 MeetingSeries=MeetingSeries, Hna=Hna, Patient=Patient,
                 PatientTeam=PatientTeam, ReminderOptOut=ReminderOptOut,
                 ReminderSettings=ReminderSettings, Membership=Membership, Team=Team,
-                Notification=Notification, Visit=Visit)
+                Notification=Notification, Visit=Visit, Invitation=Invitation)
 
 
 def changed_teams(session, new, dirty, deleted) -> set:
@@ -157,7 +158,8 @@ def changed_teams(session, new, dirty, deleted) -> set:
     found = set()
     for obj in chain(new, dirty, deleted):
         if isinstance(obj, (m["Meeting"], m["MeetingSeries"], m["Action"], m["PatientTeam"],
-                            m["Visit"], m["Hna"], m["Membership"], m["ReminderSettings"])):
+                            m["Visit"], m["Hna"], m["Membership"], m["ReminderSettings"],
+                            m["Invitation"])):
             found.add(obj.team_id)
         elif isinstance(obj, m["Team"]):
             found.add(obj.id)

@@ -148,3 +148,35 @@ def test_the_scope_of_a_pass(rapp, planner_paused):
         assert trigger.take_scope(redis, now) is None
         redis.set(trigger.LAST_FULL_KEY, (now - timedelta(minutes=61)).isoformat())
         assert trigger.take_scope(redis, now) is None  # the hourly safety net
+
+
+def test_a_chairs_invitation_to_join_the_team_is_emailed_and_withdrawn_with_it(
+        rapp, make_user, smtp, worker):
+    """Issue 23: the invited colleague gets an email saying who invited her, to which team,
+    how to sign in and until when; an invitation withdrawn before it is sent is not sent."""
+    from mdt.auth.oidc import service as oidc
+    from mdt.reminders.models import Reminder
+    from tests.reminders.conftest import wait_for
+    from tests.reminders.test_end_to_end import run_planner, statuses
+
+    chair = make_user(name="Grace Okafor", role="chair", email="grace@example.nhs.uk")
+    with rapp.app_context():
+        team = get_or_create_team("Riverside").id
+        actor = actor_for(chair, team)
+        oidc.invite(actor, team, email="Nia.Jones@Example.NHS.uk", name="Nia Jones",
+                    role="member", days=14)
+        withdrawn = oidc.invite(actor, team, email="sam@example.nhs.uk", name="Sam Hill",
+                                role="member", days=14)
+        oidc.withdraw(actor, withdrawn)
+        db.session.commit()
+    run_planner(rapp)
+    wait_for(lambda: smtp.to("nia.jones@example.nhs.uk"), message="the invitation email")
+    [email] = smtp.to("nia.jones@example.nhs.uk")
+    assert email["Subject"] == "Grace Okafor invites you to the Riverside team's MDT"
+    body = email.get_body(("plain",)).get_content()
+    assert "/sign-in" in body and "Invitation ends" in body and "No password" in body
+    assert smtp.to("sam@example.nhs.uk") == []
+    with rapp.app_context():
+        kinds = {r.kind for r in db.session.scalars(select(Reminder))}
+    assert kinds == {"team_invitation"}
+    assert statuses(rapp)["sent"] == 1

@@ -227,8 +227,8 @@ def invitations(team_id: int):
                          action="create", record_type="invitation", record_id=invitation.id,
                          changes={"email": invitation.email, "role": invitation.role})
             db.session.commit()
-            flash(f"{invitation.name} is invited. Tell them to sign in with their "
-                  "organisation's account using that email address.")
+            flash(f"{invitation.name} is invited: an email on its way to {invitation.email} "
+                  "says how to sign in with their organisation's account.")
             return redirect(url_for("oidc.invitations", team_id=team_id), code=303)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("teams/invitations.html", team=team, form=form,
