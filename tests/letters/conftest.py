@@ -15,7 +15,7 @@ RIVERSIDE, BRIDGE = "Riverside Medical Practice", "Bridge Street Surgery"
 def finished(app, make_user, make_patient):
     from mdt.actions.service import create_action
     from mdt.auth.actor import Actor
-    from mdt.meetings import cases, service
+    from mdt.meetings import cases, recording, service
     from mdt.meetings.models import Case
     from mdt.patients.models import PatientTeam
     from mdt.teams.service import get_or_create_team
@@ -53,9 +53,9 @@ def finished(app, make_user, make_patient):
         service.start_meeting(actor, meeting)
         for key in ("joan", "harold", "zoe"):  # Stanley is not reached
             case = db.session.get(Case, made[key].id)
-            cases.record_discussion(actor, meeting, case, notes=f"Discussed {key}'s pain",
-                                    outcome=f"Outcome for {key}", decisions="Refer to hospice",
-                                    seen_version=case.version)
+            recording.record_case(actor, meeting, case, recording.CaseRecord(
+                notes=f"Discussed {key}'s pain", outcome=f"Outcome for {key}",
+                decisions="Refer to hospice", seen_version=case.version))
         create_action(actor, team_id=team_id, description="Order a pressure mattress",
                       owner_id=nurse.id, due_on=london_today() + timedelta(days=7),
                       patient_id=ours["joan"].id, case_id=made["joan"].id)
