@@ -112,7 +112,7 @@ def test_a_chair_turns_a_topic_off_for_the_team(dapp, people, redis_up):
     chair = ClientRequest(dapp).sign_in(people.chair)
     page = chair.get("reminders.team_settings", team_id=team_id)
     boxes = page.select("input[name=topics]")
-    assert len(boxes) == 7 and all(box.has_attr("checked") for box in boxes)
+    assert len(boxes) == 8 and all(box.has_attr("checked") for box in boxes)
     keep = [box["value"] for box in boxes if box["value"] != "invitations"]
     chair.post("reminders.team_settings", team_id=team_id, _data={"topics": keep})
     page = chair.get("reminders.team_settings", team_id=team_id)
