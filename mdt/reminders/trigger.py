@@ -174,19 +174,23 @@ def changed_teams(session, new, dirty, deleted) -> set:
             visit = session.identity_map.get(identity_key(
                 m["Visit"], int(match.group(1)))) if match else None
             found.add(visit.team_id if visit is not None else FULL)
-        elif isinstance(obj, m["ReminderOptOut"]) or (isinstance(obj, m["Patient"]) and (
-                obj in new or _changed(obj, "pathway_stage_changed_on"))):
-            found.add(FULL)
+        elif isinstance(obj, m["ReminderOptOut"]) or (isinstance(obj, m["Patient"]) and
+                                                       _changed(obj, "pathway_stage_changed_on")):
+            found.add(FULL)  # (a new patient matters once on a caseload: PatientTeam)
         elif isinstance(obj, m["User"]) and (obj in new or obj in deleted or _changed(
                 obj, "email", "name", "is_active")):
             found.add(FULL)
+        if FULL in found:
+            break  # a full pass plans everything: no need to look further
     found.discard(None)
     return found
 
 
 def _changed(obj, *names) -> bool:
-    state = inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
+    """Whether these attributes were set since the object was loaded (read from what the
+    session keeps, never from the database: an import flushes thousands of rows)."""
+    committed = inspect(obj).committed_state
+    return any(name in committed for name in names)
 
 
 def _after_flush(session, flush_context):
