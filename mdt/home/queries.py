@@ -63,12 +63,11 @@ class FrontDoor:
 def front_door(actor: Actor, today: date, soon: date) -> FrontDoor:
     user = db.session.get(User, actor.user_id)
     door = FrontDoor(name=user.name)
-    mine = dict(db.session.execute(
-        select(Action.due_on < today, func.count(Action.id))
+    door.overdue, door.due_soon = db.session.execute(
+        select(func.count(Action.id).filter(Action.due_on < today),
+               func.count(Action.id).filter(Action.due_on >= today))
         .where(Action.owner_id == actor.user_id, Action.status == "open",
-               Action.team_id.in_(actor.team_ids), Action.due_on <= soon)
-        .group_by(Action.due_on < today)).all())
-    door.overdue, door.due_soon = mine.get(True, 0), mine.get(False, 0)
+               Action.team_id.in_(actor.team_ids), Action.due_on <= soon)).one()
     door.letters_ready = ready_count(actor.user_id, actor.team_ids, user.organisation or "")
     chaired = [t for t in actor.team_ids if actor.is_chair(t)]
     if chaired:
