@@ -66,13 +66,12 @@ def _meeting(chair, team_id, title, guest):
 def test_an_incremental_pass_leaves_what_a_full_pass_would(rapp, make_user):
     """Changes in two teams; a pass of one team writes that team's rows exactly as a full
     pass would, and does not touch the other's until a pass of it (or a full one) runs."""
-    with rapp.app_context():
-        river, hill = get_or_create_team("Riverside").id, get_or_create_team("Hillside").id
     chair = make_user(name="Grace Okafor", role="chair", email="grace@example.nhs.uk")
     nurse = make_user(name="Priya Patel", email="priya@example.nhs.uk")
     hill_chair = make_user(name="Tom Reed", role="chair", team="Hillside",
                            email="tom@example.nhs.uk")
-    with rapp.app_context():
+    with rapp.app_context():  # (the teams the users were made on)
+        river, hill = get_or_create_team("Riverside").id, get_or_create_team("Hillside").id
         old = _meeting(chair, river, "Riverside MDT", "gp@example.nhs.uk").id
         outbox.run()
         before = {river: _rows(river), hill: _rows(hill)}
