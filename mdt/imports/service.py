@@ -183,15 +183,17 @@ def run_import(actor: Actor, batch: ImportBatch, seen_fingerprint: str) -> dict:
             Patient.id, sort_by_parameter_order=True), rows).scalars().all()
         db.session.execute(insert(PatientTeam), [{"patient_id": i, "team_id": team_id}
                                                  for i in ids])
-        for patient_id, row in zip(ids, rows, strict=True):
-            audit.record(user_id=actor.user_id, role=role, team_id=team_id, action="create",
-                         record_type="patient", record_id=patient_id,
-                         changes={**audit.diff({}, {f: row.get(f, "") for f in FIELDS}),
-                                  "source": "import"})
+        audit.record_changes(
+            user_id=actor.user_id, role=role, team_id=team_id, record_type="patient",
+            events=[("create", patient_id, {**audit.diff({}, {f: row.get(f, "")
+                                                            for f in FIELDS}),
+                                             "source": "import"})
+                    for patient_id, row in zip(ids, rows, strict=True)])
         added = ids
     updates = {line.patient_id: line for line in result.lines if line.status == "update"}
     ids = sorted(updates)
     now = utcnow()
+    changed = []
     for start_at in range(0, len(ids), CHUNK):
         for patient in db.session.scalars(select(Patient).where(
                 Patient.id.in_(ids[start_at:start_at + CHUNK]))):
@@ -199,10 +201,11 @@ def run_import(actor: Actor, batch: ImportBatch, seen_fingerprint: str) -> dict:
             for field, (_old, new) in line.changes.items():
                 setattr(patient, field, new)
             patient.updated_at = now
-            audit.record(user_id=actor.user_id, role=role, team_id=team_id, action="change",
-                         record_type="patient", record_id=patient.id,
-                         changes={**{f: list(v) for f, v in line.changes.items()},
-                                  "source": "import"})
+            changed.append(("change", patient.id,
+                            {**{f: list(v) for f, v in line.changes.items()},
+                             "source": "import"}))
+    audit.record_changes(user_id=actor.user_id, role=role, team_id=team_id,
+                         record_type="patient", events=changed)
     summary = {"added": len(added), "updated": len(ids),
                "unchanged": result.counts["unchanged"], "skipped": result.counts["skip"]}
     audit.record(user_id=actor.user_id, role=role, team_id=team_id, action="change",

@@ -67,6 +67,8 @@ def test_a_chair_imports_the_sample_then_a_reimport_updates_demographics_only(
         creates = db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "create", AuditEvent.record_type == "patient")).all()
         assert len(creates) == 6 and all(e.changes["source"] == "import" for e in creates)
+        from mdt.audit.chain import verify
+        assert verify().ok  # the events written in one statement hold the chain
         assert db.session.get(ImportBatch, 1) is None or \
             db.session.scalar(select(ImportBatch)).rows == []  # no PID kept after import
         db.session.add(KeyInfoSection(patient_id=joan.id, section="wishes",
