@@ -105,7 +105,7 @@ class _LazyCounts:
     fragment does not: live mode's swaps were paying for a query they never showed)."""
 
     def __iter__(self):
-        return iter(_action_counts()[:2])
+        return iter(header_counts_now()[:2])
 
     def __bool__(self):
         return True
@@ -113,10 +113,6 @@ class _LazyCounts:
 
 def header_counts_now():
     """(overdue, this week, unread notifications), counted once per request."""
-    return _action_counts()
-
-
-def _action_counts():
     from mdt.actions.queries import header_counts
     from mdt.auth.scope import current_team_ids
     from mdt.timeutil import london_today

@@ -53,11 +53,6 @@ class FrontDoor:
     my_referrals: list = field(default_factory=list)
     letters_ready: int = 0  # outcome letters for her practice not yet filed
 
-    @property
-    def patient_ids(self) -> list[int]:
-        return sorted({row.patient.id for row in self.visits}
-                      | {patient.id for patient, _ in self.my_cases}
-                      | {row.patient.id for row in self.my_referrals})
 
 
 def front_door(actor: Actor, today: date, soon: date) -> FrontDoor:

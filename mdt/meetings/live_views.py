@@ -127,7 +127,7 @@ def record_case(meeting_id: int, case_id: int):
             _apply_record_errors(form, rows, exc.errors)
             form.version.data = str(case_or_404(meeting, case_id).version)
             return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
-        message = saved_message(done, to_london(utcnow()))
+        message = recording.saved_message(done, to_london(utcnow()))
         following = request.form.get("next") and _following(meeting, case_id)
         if not htmx:
             flash(message)
@@ -173,18 +173,6 @@ def _following(meeting, case_id) -> int | None:
     ids = [row.case.id for row in queries.case_rows(meeting, details=False)]
     return ids[ids.index(case_id) + 1] if case_id in ids and ids.index(case_id) + 1 < len(
         ids) else None
-
-
-def saved_message(done: dict, at) -> str:
-    """"Saved 12:41: outcome, 2 actions, key worker" (what the chair just did)."""
-    parts = ["discussion"]
-    if done["actions"]:
-        parts.append(f"{done['actions']} {'action' if done['actions'] == 1 else 'actions'}")
-    if done["key_worker"]:
-        parts.append("key worker")
-    if done["deferred"]:
-        parts.append("deferred to the next meeting")
-    return f"Saved {at:%H:%M}: {', '.join(parts)}"
 
 
 @bp.post("/<int:meeting_id>/attendance/<int:invitee_id>")

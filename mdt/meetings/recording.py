@@ -96,3 +96,15 @@ def record_case(actor: Actor, meeting: Meeting, case: Case, record: CaseRecord) 
         db.session.rollback()
         raise MeetingError({"form": cases.CONFLICT}) from None
     return done
+
+
+def saved_message(done: dict, at) -> str:
+    """"Saved 12:41: discussion, 2 actions, key worker": what the chair just did."""
+    parts = ["discussion"]
+    if done["actions"]:
+        parts.append(f"{done['actions']} {'action' if done['actions'] == 1 else 'actions'}")
+    if done["key_worker"]:
+        parts.append("key worker")
+    if done["deferred"]:
+        parts.append("deferred to the next meeting")
+    return f"Saved {at:%H:%M}: {', '.join(parts)}"

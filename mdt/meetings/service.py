@@ -252,10 +252,7 @@ def next_meeting(meeting: Meeting) -> Meeting:
             candidate = open_occurrence(None, series, day, commit=False)
             if candidate.status in ("scheduled", "in_progress") and candidate.id != meeting.id:
                 return candidate
-    later = db.session.scalar(select(Meeting).where(
-        Meeting.team_id == meeting.team_id, Meeting.id != meeting.id,
-        Meeting.status == "scheduled", Meeting.starts_at > meeting.starts_at)
-        .order_by(Meeting.starts_at).limit(1))
+    later = _later_meeting(meeting)
     if later:
         return later
     follow_up = Meeting(team_id=meeting.team_id, title=meeting.title,
@@ -266,6 +263,14 @@ def next_meeting(meeting: Meeting) -> Meeting:
     db.session.flush()
     _invite_team(follow_up, [])
     return follow_up
+
+
+def _later_meeting(meeting: Meeting) -> Meeting | None:
+    """The team's next scheduled meeting after this one (where a one-off's cases go)."""
+    return db.session.scalar(select(Meeting).where(
+        Meeting.team_id == meeting.team_id, Meeting.id != meeting.id,
+        Meeting.status == "scheduled", Meeting.starts_at > meeting.starts_at)
+        .order_by(Meeting.starts_at).limit(1))
 
 
 def carry_forward(meeting: Meeting, target: Meeting) -> int:
@@ -360,11 +365,9 @@ def _next_meeting_day(meeting: Meeting) -> date:
         for day in recurrence.occurrences(series.rrule, series.first_date, after=after, count=24):
             if day not in gone:
                 return day
-    later = db.session.scalar(select(Meeting.starts_at).where(
-        Meeting.team_id == meeting.team_id, Meeting.id != meeting.id,
-        Meeting.status == "scheduled", Meeting.starts_at > meeting.starts_at)
-        .order_by(Meeting.starts_at).limit(1))
-    return to_london(later or meeting.starts_at + timedelta(weeks=4)).date()
+    later = _later_meeting(meeting)
+    return to_london(later.starts_at if later else
+                     meeting.starts_at + timedelta(weeks=4)).date()
 
 
 def undo_finish(actor: Actor, meeting: Meeting, now=None) -> int:

@@ -214,3 +214,21 @@ def test_the_key_information_shows_on_the_case_list_too(app, client_request, tea
     line = page.select_one(f"#case-{first} .app-case-key-info").get_text(" ", strip=True)
     assert "Main carer: Tom Ellis" in line and "Lasting power of attorney: No" in line
     assert "none recorded" in page.select_one(f"#case-{second} .app-case-key-info").get_text()
+
+
+def test_another_teams_chair_reaches_none_of_the_rooms_new_routes(app, client_request, team,
+                                                                 meeting):
+    first, _ = _live_meeting(app, client_request, team, meeting)
+    outsider = ClientRequest(app)
+    outsider.sign_in(team.outsider)
+    outsider.post("meetings.save_draft", meeting_id=meeting.id, case_id=first,
+                  _data={"notes": "forged"}, _expected_status=404)
+    outsider.post("meetings.everyone_present", meeting_id=meeting.id, _expected_status=404)
+    outsider.post("meetings.undo_finish", meeting_id=meeting.id, _expected_status=404)
+    outsider.get("meetings.finish_check", meeting_id=meeting.id, _expected_status=404)
+    outsider.post("meetings.start", meeting_id=meeting.id, _data={"confirm": "yes"},
+                  _expected_status=404)
+    with app.app_context():
+        from mdt.meetings.models import CaseDraft, Invitee
+        assert db.session.scalars(select(CaseDraft)).all() == []
+        assert {i.attendance for i in db.session.scalars(select(Invitee))} == {"invited"}
