@@ -6,23 +6,22 @@ overrides), open actions' due dates as all-day events, and, once visits exist, v
 Nothing in a feed may identify a patient: calendar data leaves the NHS."""
 
 import hashlib
-import json
 import secrets
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import exists, select
 
 from mdt.actions.models import Action
 from mdt.audit import service as audit
 from mdt.auth.models import User
-from mdt.calendar import ics
+from mdt.calendar import ics, ics_writer
 from mdt.calendar.invitations import one_off_event, personal_descriptions, series_events
 from mdt.calendar.models import CalendarFeed
 from mdt.extensions import db
 from mdt.meetings.models import Invitee, Meeting, MeetingSeries
 from mdt.teams.models import Membership, Team
-from mdt.timeutil import london_to_utc, utcnow
+from mdt.timeutil import as_utc, london_to_utc, utcnow
 
 FORMAT = "1"  # change when the ICS layout changes, so every ETag changes with it
 HISTORY = timedelta(days=92)  # one-off meetings this far back stay in the feed
@@ -86,16 +85,15 @@ def find(token: str, *, team: bool) -> CalendarFeed | None:
     feed lives while the chair who made it is still an active chair of the team."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    feed = db.session.scalar(select(CalendarFeed).where(
+    found = db.session.execute(select(CalendarFeed, User.is_active).join(
+        User, User.id == CalendarFeed.user_id).where(
         CalendarFeed.token_hash == hash_token(token), CalendarFeed.revoked_at.is_(None),
-        CalendarFeed.team_id.is_not(None) if team else CalendarFeed.team_id.is_(None)))
-    if feed is None:
-        return None
-    owner = db.session.get(User, feed.user_id)
-    if owner is None or not owner.is_active:
-        return None
+        CalendarFeed.team_id.is_not(None) if team else CalendarFeed.team_id.is_(None))).first()
+    if found is None or not found.is_active:
+        return None  # unknown, revoked, or its owner gone
+    feed = found.CalendarFeed
     if team and not db.session.scalar(select(Membership.id).where(
-            Membership.team_id == feed.team_id, Membership.user_id == owner.id,
+            Membership.team_id == feed.team_id, Membership.user_id == feed.user_id,
             Membership.role == "chair")):
         return None
     return feed
@@ -109,11 +107,19 @@ class FeedContent:
     meetings: list = field(default_factory=list)  # ics.MeetingEvent
     all_day: list = field(default_factory=list)  # ics.AllDayEvent
 
-    def digest(self) -> str:
-        data = {"format": FORMAT, "name": self.name,
-                "meetings": [asdict(event) for event in self.meetings],
-                "all_day": [asdict(event) for event in self.all_day]}
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+UNSTAMPED = datetime(1970, 1, 1, tzinfo=UTC)  # DTSTAMP while the body is hashed
+
+
+def unstamped(content: FeedContent) -> bytes:
+    """The body with a fixed DTSTAMP: its hash says whether the content changed."""
+    return ics_writer.feed(content.name, content.meetings, content.all_day, UNSTAMPED)
+
+
+def stamped(body: bytes, stamp: datetime) -> bytes:
+    """The unstamped body with its real DTSTAMP (same length: no line folds move)."""
+    return body.replace(b"DTSTAMP:19700101T000000Z",
+                        f"DTSTAMP:{as_utc(stamp).strftime('%Y%m%dT%H%M%SZ')}".encode())
 
 
 def _meeting_events(team_ids, base_url: str, today: date, invitee_id: int | None) -> list:
@@ -191,9 +197,15 @@ def visit_events(user_id: int | None, team_ids, base_url: str, today: date) -> l
     return events
 
 
-def personal_content(user: User, base_url: str, today: date) -> FeedContent:
-    team_ids = list(db.session.scalars(select(Membership.team_id)
-                                       .where(Membership.user_id == user.id)))
+def team_ids_of(user_id: int) -> list[int]:
+    return list(db.session.scalars(select(Membership.team_id)
+                                   .where(Membership.user_id == user_id)
+                                   .order_by(Membership.team_id)))
+
+
+def personal_content(user: User, base_url: str, today: date,
+                     team_ids: list[int] | None = None) -> FeedContent:
+    team_ids = team_ids_of(user.id) if team_ids is None else team_ids
     actions = db.session.execute(
         select(Action.id, Action.due_on, User.name).join(User, User.id == Action.owner_id)
         .where(Action.owner_id == user.id, Action.status == "open",
@@ -219,21 +231,25 @@ def team_content(team_id: int, base_url: str, today: date) -> FeedContent:
         all_day=_action_events(actions, base_url, with_owner=True))
 
 
-def version(feed: CalendarFeed, content: FeedContent,
+def version(feed: CalendarFeed, body: bytes,
             now: datetime | None = None) -> tuple[str, datetime]:
-    """(ETag, Last-Modified): the content's digest and when it last changed. Writes only
-    when either changed, or to note the link was used (at most hourly)."""
+    """(ETag, Last-Modified) of an unstamped body: its digest and when it last changed.
+    Writes only when the content changed, or to note the link was used (at most hourly)."""
     now = (now or utcnow()).replace(microsecond=0)
-    digest, dirty = content.digest(), False
+    digest = hashlib.sha256(FORMAT.encode() + b"\0" + body).hexdigest()
     if feed.content_hash != digest or feed.content_changed_at is None:
-        feed.content_hash, feed.content_changed_at, dirty = digest, now, True
-    if feed.last_used_at is None or now - feed.last_used_at > timedelta(hours=1):
-        feed.last_used_at, dirty = now, True
-    if dirty:
+        feed.content_hash, feed.content_changed_at = digest, now
         db.session.commit()
+    note_used(feed, now)
     changed_at = feed.content_changed_at.replace(microsecond=0)
     return f"{digest[:32]}-{int(changed_at.timestamp())}", changed_at
 
 
-def render(content: FeedContent, stamp: datetime) -> bytes:
-    return ics.feed(content.name, content.meetings, content.all_day, stamp)
+def note_used(feed: CalendarFeed, now: datetime | None = None) -> None:
+    """When the link was last used (for the settings page), written at most hourly."""
+    now = (now or utcnow()).replace(microsecond=0)
+    if feed.last_used_at is None or now - as_utc(feed.last_used_at) > timedelta(hours=1):
+        feed.last_used_at = now
+        db.session.commit()
+
+

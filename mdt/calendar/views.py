@@ -13,11 +13,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from werkzeug.http import is_resource_modified
+from werkzeug.http import http_date, is_resource_modified, parse_date
 
 from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
-from mdt.calendar import feeds, invitations, logs
+from mdt.calendar import feed_cache, feeds, invitations, logs
 from mdt.calendar.forms import FeedLinkForm
 from mdt.extensions import db
 from mdt.meetings import queries
@@ -36,6 +36,7 @@ def _base_url() -> str:
 @bp.record_once
 def _install(state):
     logs.install(state.app)
+    feed_cache.install(state.app)
 
 
 @bp.get("/meetings/<int:meeting_id>/invite.ics")
@@ -50,18 +51,41 @@ def invite(meeting_id: int):
         "Content-Disposition": f'attachment; filename="{found.filename}"'})
 
 
-def _feed_response(feed, content) -> Response:
-    etag, modified = feeds.version(feed, content)
+def _feed_response(feed, team_ids, build) -> Response:
+    """The feed's body, or 304. A version from Redis answers a calendar app that already
+    has it without building anything; a stored body serves the rest (see feed_cache)."""
+    today = london_today()
+    current = feed_cache.version(feed.token_hash, team_ids, today, feeds.FORMAT)
+    etag = f"v{current}" if current else None
+    if etag and request.if_none_match.contains(etag):
+        response = Response(status=304)  # the app has this version: nothing built
+        feeds.note_used(feed)
+    elif (cached := feed_cache.load(current) if current else None) is not None:
+        body, modified = cached
+        response = _conditional(body, parse_date(modified), etag)
+        feeds.note_used(feed)
+    else:
+        unstamped = feeds.unstamped(build(today))
+        digest_etag, modified = feeds.version(feed, unstamped)
+        body = feeds.stamped(unstamped, modified)
+        if current:
+            feed_cache.store(current, body, http_date(modified))
+        else:
+            etag = digest_etag
+        response = _conditional(body, modified, etag)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = FEED_CACHE  # the app's no-store default gives way
+    return response
+
+
+def _conditional(body: bytes, modified, etag: str) -> Response:
     if is_resource_modified(request.environ, etag=etag, last_modified=modified):
-        response = Response(feeds.render(content, modified),
-                            content_type="text/calendar; charset=utf-8",
+        response = Response(body, content_type="text/calendar; charset=utf-8",
                             headers={"Content-Disposition":
                                      'inline; filename="neighbourhood-mdt.ics"'})
     else:
         response = Response(status=304)
-    response.set_etag(etag)
     response.last_modified = modified
-    response.headers["Cache-Control"] = FEED_CACHE  # the app's no-store default gives way
     return response
 
 
@@ -71,8 +95,9 @@ def personal_feed(token: str):
     feed = feeds.find(token, team=False)
     if feed is None:
         abort(404)
-    user = db.session.get(User, feed.user_id)
-    return _feed_response(feed, feeds.personal_content(user, _base_url(), london_today()))
+    team_ids = feeds.team_ids_of(feed.user_id)
+    return _feed_response(feed, team_ids, lambda today: feeds.personal_content(
+        db.session.get(User, feed.user_id), _base_url(), today, team_ids))
 
 
 @bp.get("/calendar/team/<token>.ics")
@@ -80,7 +105,8 @@ def team_feed(token: str):
     feed = feeds.find(token, team=True)
     if feed is None:
         abort(404)
-    return _feed_response(feed, feeds.team_content(feed.team_id, _base_url(), london_today()))
+    return _feed_response(feed, [feed.team_id], lambda today: feeds.team_content(
+        feed.team_id, _base_url(), today))
 
 
 # --- settings ---------------------------------------------------------------------------

@@ -193,6 +193,7 @@ def test_feed_reads_a_fixed_number_of_queries(app, client_request, team, meeting
     client_request.sign_in(team.chair)
     path = _make_link(client_request)
     _get(app, path)
+    _forget_cached_bodies(app)  # the feed built, not served from the cache
     with app.app_context(), count_queries(db.engine) as before:
         _get(app, path)
     with app.app_context():
@@ -200,9 +201,99 @@ def test_feed_reads_a_fixed_number_of_queries(app, client_request, team, meeting
             schedule_meeting(chair_actor(), chair_actor().team_ids[0], details(
                 meeting, london_today() + timedelta(days=days)))
     _get(app, path)
+    _forget_cached_bodies(app)
     with app.app_context(), count_queries(db.engine) as after:
         _get(app, path)
     assert 0 < len(after) == len(before), (before, after)
+
+
+def _forget_cached_bodies(app):
+    from mdt.queue import redis_connection
+
+    with app.app_context():
+        for key in redis_connection().scan_iter("mdt:feeds:body:*"):
+            redis_connection().delete(key)
+
+
+def test_a_calendar_app_that_has_the_version_gets_304_from_redis_alone(
+        app, client_request, team, meeting, clinical):
+    """Nothing is built for a 304, and the body is built once per version."""
+    from mdt.calendar import feeds
+
+    client_request.sign_in(team.nurse)
+    path = _make_link(client_request)
+    built = []
+    original = feeds.personal_content
+    feeds.personal_content = lambda *args, **kwargs: built.append(1) or original(*args,
+                                                                                **kwargs)
+    try:
+        first = _get(app, path)
+        with app.app_context(), count_queries(db.engine) as unchanged:
+            again = _get(app, path, **{"If-None-Match": first.headers["ETag"]})
+        cached = _get(app, path)
+    finally:
+        feeds.personal_content = original
+    assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
+    assert len(unchanged) <= 2, unchanged  # the link and the reader's teams
+    assert cached.status_code == 200 and cached.data == first.data
+    assert cached.headers["Last-Modified"] == first.headers["Last-Modified"]
+    assert built == [1]
+
+
+def test_a_change_to_the_team_moves_the_version(app, client_request, team, meeting,
+                                                clinical):
+    client_request.sign_in(team.nurse)
+    path = _make_link(client_request)
+    first = _get(app, path)
+    with app.app_context():
+        action = db.session.get(Action, clinical[0])
+        action.due_on = action.due_on + timedelta(days=5)  # any committed change
+        db.session.commit()
+    changed = _get(app, path, **{"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    due = next(e for e in parse(changed.data).events
+               if e["UID"] == f"action-{clinical[0]}-due@neighbourhood-mdt")
+    assert due.start == london_today() + timedelta(days=8)
+    # another team's change leaves this feed's version alone
+    from mdt.teams.service import get_or_create_team
+
+    with app.app_context():
+        get_or_create_team("Elsewhere")
+        db.session.commit()
+    assert _get(app, path, **{"If-None-Match": changed.headers["ETag"]}).status_code == 304
+
+
+def test_two_links_never_share_a_cached_body(app, client_request, team, meeting, clinical):
+    client_request.sign_in(team.nurse)
+    nurse = _get(app, _make_link(client_request))
+    chair = _get(app, _make_link(ClientRequest(app).sign_in(team.chair)))
+    assert nurse.headers["ETag"] != chair.headers["ETag"]
+    assert nurse.data != chair.data
+
+
+def test_with_redis_down_the_feed_is_built_as_before(app, client_request, team, meeting,
+                                                     clinical):
+    from redis import Redis
+
+    client_request.sign_in(team.nurse)
+    path = _make_link(client_request)
+    working = app.extensions["mdt_redis"]
+    app.extensions["mdt_redis"] = Redis(port=_closed_port(), socket_connect_timeout=0.2)
+    try:
+        first = _get(app, path)
+        again = _get(app, path, **{"If-None-Match": first.headers["ETag"]})
+    finally:
+        app.extensions["mdt_redis"] = working
+    assert first.status_code == 200 and b"BEGIN:VEVENT" in first.data
+    assert again.status_code == 304  # from the content's own digest
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_tokens_are_redacted_from_request_logs():
