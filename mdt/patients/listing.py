@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
@@ -19,7 +19,7 @@ SORTS = {"name": "Name", "review": "Review due date", "stage": "Pathway stage"}
 # The list (and every picker) shows the caseload; this filter shows the others.
 CASELOAD_FILTERS = {"": "On the caseload", "died": "Died", "discharged": "Discharged",
                     "transferred": "Moved to another team", "all": "Everyone"}
-LIMIT = 1000
+PAGE_SIZE = 50  # rows a page; the page says which and of how many ("1 to 50 of 2,000")
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,31 @@ def rows_for_patients(team_id: int, patient_ids) -> dict[int, PatientRow]:
 
 
 class PatientRows(list):
-    """The rows, and whether more matched than LIMIT (the page says so: never silently)."""
-    truncated = False
+    """One page of rows, and where it sits among all that matched."""
+    total = 0  # rows that matched
+    page = 1
+    pages = 1
+
+    @property
+    def first(self) -> int:  # 1-based position of the first row shown
+        return (self.page - 1) * PAGE_SIZE + 1 if self else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self) - 1 if self else 0
+
+
+def _page(rows: list, total: int, page: int) -> PatientRows:
+    found = PatientRows(rows)
+    found.total, found.page = total, page
+    found.pages = max(1, -(-total // PAGE_SIZE))
+    return found
+
+
+def page_number(value) -> int:
+    """A page from the URL or form: anything odd is the first page."""
+    text = str(value or "").strip()
+    return min(int(text), 100_000) if text.isdigit() and int(text) >= 1 else 1
 
 
 def search_hmac(words: str) -> str:
@@ -123,29 +146,33 @@ def search_hmac(words: str) -> str:
     return hmac.new(key, " ".join(words.lower().split()).encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def list_patients(actor: Actor, filters: ListFilters = ListFilters(),
-                  audited: bool = True) -> list[PatientRow]:
-    """Rows of (patient, team) on the actor's teams. The list is audited as one view (with the
-    search words) since it shows PID."""
-    stmt = _row_query(actor.team_ids)
-    rows, truncated = [], False
+def _filtered(actor: Actor, filters: ListFilters):
+    """The list's query with every filter SQL can apply, or None (nothing searchable)."""
     conditions = _search_conditions(filters.query) if filters.query else []
-    if conditions is not None:
-        if filters.key_worker == "me":
-            stmt = stmt.where(PatientTeam.key_worker_id == actor.user_id)
-        elif filters.key_worker == "none":
-            stmt = stmt.where(PatientTeam.key_worker_id.is_(None))
-        elif filters.key_worker:
-            stmt = stmt.where(PatientTeam.key_worker_id == int(filters.key_worker))
-        if filters.stage:
-            stmt = stmt.where(Patient.pathway_stage == filters.stage)
-        if filters.caseload != "all":
-            stmt = stmt.where(PatientTeam.status == (filters.caseload or "on_caseload"))
-        stmt = stmt.where(*conditions).order_by(Patient.family_name, Patient.given_name,
-                                                Patient.id, PatientTeam.team_id).limit(LIMIT + 1)
-        rows = _to_rows(db.session.execute(stmt), london_today())
-        truncated = len(rows) > LIMIT
-        rows = rows[:LIMIT]
+    if conditions is None:
+        return None
+    stmt = _row_query(actor.team_ids)
+    if filters.key_worker == "me":
+        stmt = stmt.where(PatientTeam.key_worker_id == actor.user_id)
+    elif filters.key_worker == "none":
+        stmt = stmt.where(PatientTeam.key_worker_id.is_(None))
+    elif filters.key_worker:
+        stmt = stmt.where(PatientTeam.key_worker_id == int(filters.key_worker))
+    if filters.stage:
+        stmt = stmt.where(Patient.pathway_stage == filters.stage)
+    if filters.caseload != "all":
+        stmt = stmt.where(PatientTeam.status == (filters.caseload or "on_caseload"))
+    return stmt.where(*conditions)
+
+
+BY_NAME = (Patient.family_name, Patient.given_name, Patient.id, PatientTeam.team_id)
+
+
+def _rows_in_python(stmt, filters: ListFilters, page: int) -> PatientRows:
+    """Review filters and the review sort need each row's review date, which is worked
+    out in Python: so every match of the actor's teams is read (a team's caseload, not
+    the ICB's), then one page is cut."""
+    rows = _to_rows(db.session.execute(stmt.order_by(*BY_NAME)), london_today())
     if filters.review:
         wanted = {"overdue": {"overdue"}, "due_soon": {"due_soon"},
                   "flagged": {"overdue", "due_soon"}}[filters.review]
@@ -156,17 +183,56 @@ def list_patients(actor: Actor, filters: ListFilters = ListFilters(),
     elif filters.sort == "stage":
         order = list(PATHWAY_STAGES)
         rows.sort(key=lambda row: -order.index(row.patient.pathway_stage))
-    rows = PatientRows(rows)
-    rows.truncated = truncated
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page, pages)
+    return _page(rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(rows), page)
+
+
+def _rows_in_sql(stmt, filters: ListFilters, page: int) -> PatientRows:
+    """One page in one query: the count of all matches rides along as a window."""
+    order = BY_NAME
+    if filters.sort == "stage":  # latest stage first, then by name
+        order = (case({stage: -n for n, stage in enumerate(PATHWAY_STAGES)},
+                      value=Patient.pathway_stage, else_=0), *BY_NAME)
+    paged = stmt.add_columns(func.count().over().label("total")).order_by(*order)
+    result = db.session.execute(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    if not result and page > 1:  # past the end (a stale link): the last page instead
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        page = max(1, -(-total // PAGE_SIZE))
+        result = db.session.execute(paged.limit(PAGE_SIZE)
+                                    .offset((page - 1) * PAGE_SIZE)).all()
+    total = result[0].total if result else 0
+    return _page(_to_rows((row[:-1] for row in result), london_today()), total, page)
+
+
+def list_patients(actor: Actor, filters: ListFilters = ListFilters(), page: int = 1,
+                  audited: bool = True) -> PatientRows:
+    """One page of rows of (patient, team) on the actor's teams, with how many matched.
+    The list is audited as one view (with the search words) since it shows PID."""
+    stmt = _filtered(actor, filters)
+    if stmt is None:
+        rows = _page([], 0, 1)
+    elif filters.review or filters.sort == "review":
+        rows = _rows_in_python(stmt, filters, page)
+    else:
+        rows = _rows_in_sql(stmt, filters, page)
     if not audited:  # a picker inside a page that audits its own read
         return rows
-    changes = {"shown": len(rows), **filters.as_args()}
+    changes = {"shown": len(rows), "matched": rows.total, **filters.as_args()}
+    if rows.page > 1:
+        changes["page"] = rows.page
     if filters.query:  # the words may be a name: kept only as a keyed hash (issue 19)
         changes["search_hmac"] = search_hmac(filters.query)
     audit.record(user_id=actor.user_id, role="", team_id=actor.team_ids[0] if actor.team_ids
                  else None, action="view", record_type="patient_list", changes=changes)
     db.session.commit()
     return rows
+
+
+def caseload(actor: Actor, team_id: int) -> list[PatientRow]:
+    """Every patient on one team's caseload, by name (pickers): not paged."""
+    stmt = _filtered(actor, ListFilters()).where(PatientTeam.team_id == team_id)
+    return _to_rows(db.session.execute(stmt.order_by(*BY_NAME)), london_today())
 
 
 def patient_choices(actor: Actor, team_id: int, exclude=()) -> list[tuple]:
@@ -177,5 +243,4 @@ def patient_choices(actor: Actor, team_id: int, exclude=()) -> list[tuple]:
     return [("", "Choose a patient")] + [
         (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
                          f"({display(row.patient.nhs_number)})")
-        for row in list_patients(actor, ListFilters(), audited=False)
-        if row.team_id == team_id and row.patient.id not in exclude]
+        for row in caseload(actor, team_id) if row.patient.id not in exclude]

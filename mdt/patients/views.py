@@ -13,6 +13,7 @@ from mdt.patients.listing import (
     SORTS,
     ListFilters,
     list_patients,
+    page_number,
 )
 from mdt.patients.models import PATHWAY_STAGES
 from mdt.patients.overview import load_overview
@@ -48,7 +49,8 @@ def _form_data(form) -> dict:
 
 def _list_page(filters: ListFilters, form):
     actor = current_actor()
-    rows = list_patients(actor, filters)
+    rows = list_patients(actor, filters, page_number(
+        request.form.get("page") if request.method == "POST" else request.args.get("page")))
     members = team_members(actor.team_ids)
     template = "patients/_rows.html" if htmx else "patients/index.html"
     return render_template(template, rows=rows, form=form, filters=filters,

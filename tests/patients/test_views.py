@@ -216,17 +216,55 @@ def test_a_typed_address_keeps_its_lines_without_a_blank_line_above(app, client_
     assert ".nhsuk-summary-list__value { white-space" not in rules
 
 
-def test_a_list_longer_than_the_limit_says_so(app, client_request, make_user, make_patient,
-                                              monkeypatch):
+def test_a_long_list_comes_in_pages_and_says_how_many(app, client_request, make_user,
+                                                      make_patient, monkeypatch):
+    """Never silently cut: "4 to 6 of 7 patients", pages by link (filters) or by posting
+    the search again (the words stay out of the URL), and a stale page number is safe."""
     from mdt.patients import listing
 
-    monkeypatch.setattr(listing, "LIMIT", 3)
-    for n in range(4):
+    monkeypatch.setattr(listing, "PAGE_SIZE", 3)
+    for n in range(7):
         make_patient(given=f"P{n}", family=f"Family{n}")
     client_request.sign_in(make_user())
     page = client_request.get("patients.index")
     assert len(page.select("#patient-table tbody tr")) == 3
-    assert "more match" in page.select_one("#patient-count").get_text()
-    monkeypatch.setattr(listing, "LIMIT", 10)
+    assert page.select_one("#patient-count").get_text().strip() == "1 to 3 of 7 patients"
+    link = page.select_one("#patient-pages a[href*='page=2']")["href"]
+    second = client_request._check(client_request.client.get(link), 200)
+    assert second.select_one("#patient-count").get_text().strip() == "4 to 6 of 7 patients"
+    names = [a.get_text() for a in second.select("#patient-table tbody tr td a")]
+    assert names == ["Family3, P3", "Family4, P4", "Family5, P5"]
+    for beyond in ("99", "9" * 30):  # past the end: the last page
+        last = client_request.get("patients.index", page=beyond)
+        assert last.select_one("#patient-count").get_text().strip() == "7 to 7 of 7 patients"
+    for odd in ("0", "-1", "x", "2.5"):
+        assert client_request.get("patients.index", page=odd).select_one(
+            "#patient-count").get_text().strip() == "1 to 3 of 7 patients"
+    found = client_request.post("patients.search", _data={"q": "Family", "page": "3"},
+                                _expected_status=200)
+    assert found.select_one("#patient-count").get_text().strip() == \
+        "7 to 7 of 7 patients matching"
+    back = found.select_one("#patient-pages button[name=page]")
+    assert back["value"] == "2" and "Family" not in found.select_one("#patient-pages")["action"]
+    monkeypatch.setattr(listing, "PAGE_SIZE", 10)
     page = client_request.get("patients.index")
-    assert page.select_one("#patient-count").get_text().strip() == "4 patients"
+    assert page.select_one("#patient-count").get_text().strip() == "7 patients"
+    assert page.select_one("#patient-pages") is None
+
+
+def test_review_filters_and_sorts_page_too(app, client_request, make_user, make_patient,
+                                           monkeypatch):
+    from mdt.patients import listing
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    for n in range(5):
+        make_patient(given=f"P{n}", family=f"Family{n}")
+    client_request.sign_in(make_user())
+    shown = []
+    for number in (1, 2, 3):
+        page = client_request.get("patients.index", sort="review", page=str(number))
+        shown += [a.get_text() for a in page.select("#patient-table tbody tr td a")]
+    assert len(shown) == 5 and len(set(shown)) == 5
+    assert page.select_one("#patient-count").get_text().strip() == "5 to 5 of 5 patients"
+
+
