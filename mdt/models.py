@@ -10,6 +10,7 @@ from mdt.care_plans.models import CarePlanVersion  # noqa: F401
 from mdt.imports.models import ImportBatch, ImportMapping  # noqa: F401
 from mdt.letters.models import OutcomeLetter  # noqa: F401
 from mdt.meetings.models import Case, DeathReview, Invitee, Meeting, MeetingSeries  # noqa: F401
+from mdt.notifications.models import Notification  # noqa: F401
 from mdt.once import Submission  # noqa: F401
 from mdt.patients.models import (  # noqa: F401
     Hna,
@@ -24,7 +25,6 @@ from mdt.referrals.models import Referral, ReferralEvent  # noqa: F401
 from mdt.reminders.models import Reminder, ReminderOptOut, ReminderSettings  # noqa: F401
 from mdt.teams.models import Membership, Team  # noqa: F401
 from mdt.visits.models import (  # noqa: F401
-    Notification,
     TaskType,
     Visit,
     VisitMerge,

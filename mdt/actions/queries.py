@@ -57,7 +57,7 @@ def my_actions(actor: Actor, today: date, patient_id: int | None = None) -> dict
 def header_counts(user_id: int, team_ids, today: date) -> tuple[int, int, int]:
     """(overdue, due this week) of the user's open actions and her unread notifications,
     for the header of every page: one query."""
-    from mdt.visits.models import Notification  # (the notifications' table)
+    from mdt.notifications.models import Notification
     mine = (Action.owner_id == user_id, Action.status == "open",
             Action.team_id.in_(list(team_ids)))
     overdue, this_week, unread = db.session.execute(select(

@@ -12,10 +12,10 @@ from mdt.letters.content import practice_key
 from mdt.letters.models import OutcomeLetter
 from mdt.meetings.models import Case, Meeting
 from mdt.meetings.service import MeetingError, meeting_finished, meeting_reopening
+from mdt.notifications.models import Notification
 from mdt.patients.models import Patient
 from mdt.teams.models import Membership
 from mdt.timeutil import to_london, utcnow
-from mdt.visits.models import Notification
 
 
 class LetterRefused(Exception):

@@ -17,6 +17,7 @@ from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.meetings import cases
 from mdt.meetings.models import Case, Meeting
+from mdt.notifications.models import Notification
 from mdt.patients.key_info_service import load_sections
 from mdt.patients.lifecycle import (
     DISCHARGE_REASONS,
@@ -30,7 +31,7 @@ from mdt.patients.models import KeyInfoSection, LifecycleEvent, Patient, Patient
 from mdt.teams.models import Membership, Team
 from mdt.timeutil import format_date, london_today, utcnow
 from mdt.visits import service as visits
-from mdt.visits.models import Notification, Visit
+from mdt.visits.models import Visit
 
 CONFLICT = ("Someone else changed this patient's record while you were reading the summary. "
             "Check it again, then confirm.")

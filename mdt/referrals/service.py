@@ -120,7 +120,7 @@ def _event(actor: Actor, referral: Referral, kind: str, message: str = "") -> No
 
 
 def _notify(user_ids, text: str, referral: Referral, actor: Actor) -> None:
-    from mdt.visits.models import Notification
+    from mdt.notifications.models import Notification
 
     for user_id in sorted(set(user_ids) - {actor.user_id}):
         db.session.add(Notification(user_id=user_id, text=text[:300],

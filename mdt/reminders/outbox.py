@@ -21,11 +21,11 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mdt.extensions import db
+from mdt.notifications.models import Notification
 from mdt.reminders import emails, snapshot
 from mdt.reminders.models import Reminder
 from mdt.reminders.planner import DEFAULT_TIMING, FULL_ONLY_KINDS, Due, Timing, in_scope, plan
 from mdt.timeutil import utcnow
-from mdt.visits.models import Notification
 
 log = logging.getLogger(__name__)
 

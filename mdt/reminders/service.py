@@ -6,10 +6,10 @@ from sqlalchemy.exc import IntegrityError
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.extensions import db
+from mdt.notifications.models import Notification
 from mdt.reminders.kinds import DEFAULT_TOPICS, TOPICS
 from mdt.reminders.models import ReminderOptOut, ReminderSettings
 from mdt.timeutil import utcnow
-from mdt.visits.models import Notification
 
 
 def team_topics(team_id: int) -> dict[str, bool]:

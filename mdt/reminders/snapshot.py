@@ -11,6 +11,7 @@ from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.meetings import recurrence, timing
 from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
+from mdt.notifications.models import Notification
 from mdt.patients.models import Hna, Patient, PatientTeam
 from mdt.patients.review import review_status
 from mdt.reminders.models import Reminder, ReminderOptOut, ReminderSettings
@@ -32,7 +33,7 @@ from mdt.reminders.planner import (
 )
 from mdt.teams.models import Membership, Team
 from mdt.timeutil import london_to_utc, to_london
-from mdt.visits.models import Notification, Visit
+from mdt.visits.models import Visit
 
 INVITATION_KINDS = ("meeting_invitation", "series_invitation")
 VISIT_LINK = re.compile(r"^/visits/(\d+)")

@@ -140,10 +140,11 @@ def _models():
     from mdt.auth.models import User
     from mdt.auth.oidc.models import Invitation
     from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
+    from mdt.notifications.models import Notification
     from mdt.patients.models import Hna, Patient, PatientTeam
     from mdt.reminders.models import ReminderOptOut, ReminderSettings
     from mdt.teams.models import Membership, Team
-    from mdt.visits.models import Notification, Visit
+    from mdt.visits.models import Visit
     return dict(Action=Action, User=User, Case=Case, Invitee=Invitee, Meeting=Meeting,
                 MeetingSeries=MeetingSeries, Hna=Hna, Patient=Patient,
                 PatientTeam=PatientTeam, ReminderOptOut=ReminderOptOut,

@@ -9,10 +9,11 @@ from sqlalchemy import case, select
 
 from mdt.auth.models import SKILLS, User
 from mdt.extensions import db
+from mdt.notifications.models import Notification
 from mdt.patients.models import Patient
 from mdt.teams.models import Membership
 from mdt.visits import merge as engine
-from mdt.visits.models import Notification, TaskType, Visit, VisitMerge, VisitTask
+from mdt.visits.models import TaskType, Visit, VisitMerge, VisitTask
 
 WINDOW_ORDER = case((Visit.window == "morning", 0), (Visit.window == "timed", 1),
                     (Visit.window == "afternoon", 2), else_=3)

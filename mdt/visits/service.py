@@ -10,12 +10,13 @@ from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
+from mdt.notifications.models import Notification
 from mdt.patients.models import PatientTeam
 from mdt.patients.service import closed_message
 from mdt.teams.service import is_member
 from mdt.timeutil import clock_problem, format_date, london_today, utcnow
 from mdt.visits import merge as engine
-from mdt.visits.models import WINDOWS, Notification, TaskType, Visit, VisitMerge, VisitTask
+from mdt.visits.models import WINDOWS, TaskType, Visit, VisitMerge, VisitTask
 
 REASON_LIMIT = 500
 

@@ -11,7 +11,7 @@ from mdt.audit.models import AuditEvent
 from mdt.extensions import db
 from mdt.letters.content import Letter, by_practice, practice_key
 from mdt.letters.models import OutcomeLetter
-from mdt.visits.models import Notification
+from mdt.notifications.models import Notification
 from tests.conftest import ClientRequest
 from tests.letters.conftest import BRIDGE, RIVERSIDE
 

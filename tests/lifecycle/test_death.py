@@ -7,8 +7,9 @@ from sqlalchemy import select
 from mdt.actions.models import Action
 from mdt.extensions import db
 from mdt.meetings.models import Case
+from mdt.notifications.models import Notification
 from mdt.patients.models import KeyInfoSection, LifecycleEvent, PatientTeam
-from mdt.visits.models import Notification, Visit
+from mdt.visits.models import Visit
 from tests.conftest import ClientRequest
 from tests.lifecycle.fixtures import TODAY, date_fields
 

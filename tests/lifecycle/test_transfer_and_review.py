@@ -8,9 +8,10 @@ from sqlalchemy import select
 from mdt.actions.models import Action
 from mdt.extensions import db
 from mdt.meetings.models import DeathReview
+from mdt.notifications.models import Notification
 from mdt.patients.models import PatientTeam
 from mdt.reports.queries import place_of_death_figures
-from mdt.visits.models import Notification, Visit
+from mdt.visits.models import Visit
 from tests.conftest import ClientRequest
 from tests.lifecycle.fixtures import TODAY, date_fields
 

@@ -10,10 +10,10 @@ from mdt.extensions import db
 from mdt.meetings import cases as case_service
 from mdt.meetings.models import Case, Meeting
 from mdt.meetings.service import MeetingDetails, create_series
+from mdt.notifications.models import Notification
 from mdt.referrals import queries
 from mdt.referrals.models import Referral, ReferralEvent
 from mdt.timeutil import london_today
-from mdt.visits.models import Notification
 from tests.conftest import ClientRequest, count_queries
 from tests.referrals.conftest import FUTURE, chair_actor, team_id
 

@@ -12,12 +12,12 @@ from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.meetings.models import Case, Meeting
 from mdt.meetings.service import MeetingDetails, cancel_meeting, move_meeting, schedule_meeting
+from mdt.notifications.models import Notification
 from mdt.queue import redis_connection
 from mdt.reminders import outbox
 from mdt.reminders.models import Reminder
 from mdt.teams.service import get_or_create_team
 from mdt.timeutil import london_to_utc, london_today, utcnow
-from mdt.visits.models import Notification
 from tests.reminders.conftest import wait_for
 
 FUTURE = london_today() + timedelta(days=14)

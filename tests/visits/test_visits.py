@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from mdt.extensions import db
+from mdt.notifications.models import Notification
 from mdt.timeutil import london_today
-from mdt.visits.models import Notification, TaskType, Visit, VisitTask
+from mdt.visits.models import TaskType, Visit, VisitTask
 from tests.conftest import ClientRequest, count_queries
 
 DAY = london_today() + timedelta(days=2)
