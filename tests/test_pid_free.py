@@ -38,7 +38,7 @@ def _readable(message) -> str:
 
 
 def test_no_email_or_calendar_artefact_names_a_patient(app):
-    from mdt.calendar import feeds, invitations
+    from mdt.calendar import invitations, service
     from mdt.demo import load_demo
     from mdt.meetings.models import Meeting, MeetingSeries
     from mdt.patients.models import Patient
@@ -76,8 +76,8 @@ def test_no_email_or_calendar_artefact_names_a_patient(app):
             built = invitations.series_invitation(series, "https://mdt.example.nhs.uk")
             artefacts.append((f"series {series.id}", built.ics.decode()))
         users = db.session.scalars(select(User)).all()
-        tokens = [("calendar.personal_feed", feeds.issue(user.id)) for user in users]
-        tokens += [("calendar.team_feed", feeds.issue(chair.id, team_id, role="chair"))
+        tokens = [("calendar.personal_feed", service.issue(user.id)) for user in users]
+        tokens += [("calendar.team_feed", service.issue(chair.id, team_id, role="chair"))
                    for team_id in {visit.team_id}]
         secrets = _secrets(db.session.scalars(select(Patient)).all(), users)
     client = ClientRequest(app)

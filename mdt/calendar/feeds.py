@@ -6,17 +6,15 @@ overrides), open actions' due dates as all-day events, and, once visits exist, v
 Nothing in a feed may identify a patient: calendar data leaves the NHS."""
 
 import hashlib
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import exists, select
 
 from mdt.actions.models import Action
-from mdt.audit import service as audit
 from mdt.auth.models import User
 from mdt.calendar import ics, ics_writer
-from mdt.calendar.invitations import one_off_event, personal_descriptions, series_events
+from mdt.calendar.events import one_off_event, personal_descriptions, series_events
 from mdt.calendar.models import CalendarFeed
 from mdt.extensions import db
 from mdt.meetings.models import Invitee, Meeting, MeetingSeries
@@ -42,42 +40,6 @@ def active_feed(user_id: int, team_id: int | None = None) -> CalendarFeed | None
     else:
         stmt = stmt.where(CalendarFeed.team_id == team_id)
     return db.session.scalars(stmt.order_by(CalendarFeed.id.desc())).first()
-
-
-def _revoke_all(user_id: int, team_id: int | None, now: datetime) -> list[int]:
-    stmt = select(CalendarFeed).where(CalendarFeed.revoked_at.is_(None))
-    stmt = stmt.where(CalendarFeed.team_id == team_id) if team_id is not None else \
-        stmt.where(CalendarFeed.user_id == user_id, CalendarFeed.team_id.is_(None))
-    revoked = []
-    for feed in db.session.scalars(stmt):
-        feed.revoked_at = now
-        revoked.append(feed.id)
-    return revoked
-
-
-def issue(user_id: int, team_id: int | None = None, role: str = "") -> str:
-    """A new secret link (the old one stops working). Returns the token: show it once."""
-    now = utcnow()
-    replaced = _revoke_all(user_id, team_id, now)
-    token = secrets.token_urlsafe(32)
-    feed = CalendarFeed(user_id=user_id, team_id=team_id, token_hash=hash_token(token),
-                        created_at=now)
-    db.session.add(feed)
-    db.session.flush()
-    audit.record(user_id=user_id, role=role, team_id=team_id, action="create",
-                 record_type="calendar_feed", record_id=feed.id,
-                 changes={"replaced": replaced} if replaced else {})
-    db.session.commit()
-    return token
-
-
-def revoke(user_id: int, team_id: int | None = None, role: str = "") -> bool:
-    revoked = _revoke_all(user_id, team_id, utcnow())
-    for feed_id in revoked:
-        audit.record(user_id=user_id, role=role, team_id=team_id, action="delete",
-                     record_type="calendar_feed", record_id=feed_id)
-    db.session.commit()
-    return bool(revoked)
 
 
 def find(token: str, *, team: bool) -> CalendarFeed | None:

@@ -17,7 +17,7 @@ from werkzeug.http import http_date, is_resource_modified, parse_date
 
 from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
-from mdt.calendar import feed_cache, feeds, invitations, logs
+from mdt.calendar import feed_cache, feeds, invitations, logs, service
 from mdt.calendar.forms import FeedLinkForm
 from mdt.extensions import db
 from mdt.meetings import queries
@@ -143,14 +143,14 @@ def settings():
 @bp.post("/settings/calendar-feed")
 @login_required
 def new_personal_feed():
-    token = feeds.issue(current_user.id)
+    token = service.issue(current_user.id)
     return _settings_page(_link("calendar.personal_feed", token), new_for="personal")
 
 
 @bp.post("/settings/calendar-feed/off")
 @login_required
 def personal_feed_off():
-    if feeds.revoke(current_user.id):
+    if service.revoke(current_user.id):
         flash("Your calendar link is turned off: calendars using it will stop updating")
     return redirect(url_for("calendar.settings"), code=303)
 
@@ -159,7 +159,7 @@ def personal_feed_off():
 @login_required
 def new_team_feed(team_id: int):
     team = _chaired_team_or_abort(team_id)
-    token = feeds.issue(current_user.id, team.id, role="chair")
+    token = service.issue(current_user.id, team.id, role="chair")
     return _settings_page(_link("calendar.team_feed", token), new_for=team.id)
 
 
@@ -167,6 +167,6 @@ def new_team_feed(team_id: int):
 @login_required
 def team_feed_off(team_id: int):
     team = _chaired_team_or_abort(team_id)
-    if feeds.revoke(current_user.id, team.id, role="chair"):
+    if service.revoke(current_user.id, team.id, role="chair"):
         flash(f"The calendar link for {team.name} is turned off")
     return redirect(url_for("calendar.settings"), code=303)

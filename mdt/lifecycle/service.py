@@ -18,7 +18,7 @@ from mdt.extensions import db
 from mdt.meetings import cases
 from mdt.meetings.models import Case, Meeting
 from mdt.notifications.models import Notification
-from mdt.patients.key_info_service import load_sections
+from mdt.patients.key_info_queries import load_sections
 from mdt.patients.lifecycle import (
     DISCHARGE_REASONS,
     PLACES,

@@ -13,7 +13,7 @@ from mdt.meetings import service as meetings
 from mdt.meetings.forms import CaseRecordForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
 from mdt.meetings.views import bp, case_or_404, chaired_meeting
-from mdt.patients.key_info_service import key_card
+from mdt.patients.key_info_queries import key_card
 from mdt.referrals.queries import referrals_for_cases
 from mdt.reports.queries import often_absent
 from mdt.teams.models import Team

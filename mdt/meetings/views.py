@@ -25,7 +25,7 @@ from mdt.meetings.forms import (
     parse_fold,
 )
 from mdt.meetings.models import Case, Meeting
-from mdt.patients.key_info_service import key_cards
+from mdt.patients.key_info_queries import key_cards
 from mdt.patients.listing import patient_choices
 from mdt.referrals.queries import referrals_for_cases
 from mdt.reports.queries import meeting_follow_through

@@ -11,7 +11,8 @@ from mdt.patients import hna as hna_service
 from mdt.patients import key_info, service
 from mdt.patients.forms import HnaForm, KeyWorkerForm, StageForm, section_form_class
 from mdt.patients.handover import assign_key_worker
-from mdt.patients.key_info_service import SectionConflict, load_sections, save_section
+from mdt.patients.key_info_queries import load_sections
+from mdt.patients.key_info_service import SectionConflict, save_section
 from mdt.patients.overview import load_overview, team_links
 from mdt.patients.views import bp
 from mdt.teams.service import member_choices, team_members

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, or_, select
 
-from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
@@ -205,28 +204,16 @@ def _rows_in_sql(stmt, filters: ListFilters, page: int) -> PatientRows:
     return _page(_to_rows((row[:-1] for row in result), london_today()), total, page)
 
 
-def list_patients(actor: Actor, filters: ListFilters = ListFilters(), page: int = 1,
-                  audited: bool = True) -> PatientRows:
-    """One page of rows of (patient, team) on the actor's teams, with how many matched.
-    The list is audited as one view (with the search words) since it shows PID."""
+def list_patients(actor: Actor, filters: ListFilters = ListFilters(),
+                  page: int = 1) -> PatientRows:
+    """One page of rows of (patient, team) on the actor's teams, with how many matched. A
+    read: the page that shows the list audits it (patients.service.record_list_view)."""
     stmt = _filtered(actor, filters)
     if stmt is None:
-        rows = _page([], 0, 1)
-    elif filters.review or filters.sort == "review":
-        rows = _rows_in_python(stmt, filters, page)
-    else:
-        rows = _rows_in_sql(stmt, filters, page)
-    if not audited:  # a picker inside a page that audits its own read
-        return rows
-    changes = {"shown": len(rows), "matched": rows.total, **filters.as_args()}
-    if rows.page > 1:
-        changes["page"] = rows.page
-    if filters.query:  # the words may be a name: kept only as a keyed hash (issue 19)
-        changes["search_hmac"] = search_hmac(filters.query)
-    audit.record(user_id=actor.user_id, role="", team_id=actor.team_ids[0] if actor.team_ids
-                 else None, action="view", record_type="patient_list", changes=changes)
-    db.session.commit()
-    return rows
+        return _page([], 0, 1)
+    if filters.review or filters.sort == "review":
+        return _rows_in_python(stmt, filters, page)
+    return _rows_in_sql(stmt, filters, page)
 
 
 def caseload(actor: Actor, team_id: int) -> list[PatientRow]:

@@ -11,7 +11,7 @@ from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.meetings.queries import discussions
-from mdt.patients.key_info_service import load_sections
+from mdt.patients.key_info_queries import load_sections
 from mdt.patients.models import (
     Hna,
     HnaConcern,

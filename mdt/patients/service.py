@@ -10,6 +10,7 @@ from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.patients import nhs_number
+from mdt.patients.listing import search_hmac
 from mdt.patients.models import Patient, PatientTeam
 from mdt.timeutil import london_today, utcnow
 
@@ -168,6 +169,19 @@ def view_patient(actor: Actor, patient_id: int) -> Patient | None:
                  action="view", record_type="patient", record_id=patient.id)
     db.session.commit()
     return patient
+
+
+def record_list_view(actor: Actor, filters, rows) -> None:
+    """The patient list, audited as one view (it shows PID) with its filters and page;
+    search words only as a keyed hash, since they may be a name (issue 19). The caller
+    commits."""
+    changes = {"shown": len(rows), "matched": rows.total, **filters.as_args()}
+    if rows.page > 1:
+        changes["page"] = rows.page
+    if filters.query:
+        changes["search_hmac"] = search_hmac(filters.query)
+    audit.record(user_id=actor.user_id, role="", team_id=actor.team_ids[0] if actor.team_ids
+                 else None, action="view", record_type="patient_list", changes=changes)
 
 
 def closed_message(patient_id: int, team_id: int) -> str | None:

@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, current_team_ids, current_teams, team_member_required
-from mdt.extensions import htmx
+from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list
 from mdt.patients import key_info, service
 from mdt.patients.forms import EditPatientForm, NewPatientForm, SearchForm
@@ -51,6 +51,8 @@ def _list_page(filters: ListFilters, form):
     actor = current_actor()
     rows = list_patients(actor, filters, page_number(
         request.form.get("page") if request.method == "POST" else request.args.get("page")))
+    service.record_list_view(actor, filters, rows)
+    db.session.commit()
     members = team_members(actor.team_ids)
     template = "patients/_rows.html" if htmx else "patients/index.html"
     return render_template(template, rows=rows, form=form, filters=filters,

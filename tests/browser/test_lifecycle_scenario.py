@@ -34,7 +34,7 @@ def _plan(app):
 
 
 def test_a_death_then_a_transfer_in_the_browser(app, new_context, caseload):  # noqa: F811
-    from mdt.calendar.feeds import issue
+    from mdt.calendar.service import issue
 
     with app.app_context():
         token = issue(caseload.nurse.id)
