@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
+    config_module.complete(app.config)
 
     _init_database(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -248,37 +249,33 @@ def _init_error_pages(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from mdt.actions import export_views  # noqa: F401  (routes on the actions blueprint)
-    from mdt.actions.views import bp as actions_bp
-    from mdt.audit.views import bp as audit_bp
-    from mdt.auth.oidc.views import bp as oidc_bp
-    from mdt.auth.views import bp as auth_bp
-    from mdt.calendar.views import bp as calendar_bp
-    from mdt.care_plans.views import bp as care_plans_bp
-    from mdt.fhir.views import bp as fhir_bp
-    from mdt.health import bp as health_bp
-    from mdt.home.views import bp as home_bp
-    from mdt.imports.views import bp as imports_bp
-    from mdt.imports.views import raise_upload_limit
-    from mdt.letters.views import bp as letters_bp
-    from mdt.lifecycle.views import bp as lifecycle_bp
-    from mdt.meetings import death_views, live_views  # noqa: F401  (meetings blueprint routes)
-    from mdt.meetings.views import bp as meetings_bp
-    from mdt.patients import care_views  # noqa: F401  (routes on the patients blueprint)
-    from mdt.patients.views import bp as patients_bp
-    from mdt.referrals.views import bp as referrals_bp
-    from mdt.reminders.views import bp as reminders_bp
-    from mdt.reports.views import bp as reports_bp
-    from mdt.teams.views import bp as teams_bp
-    from mdt.visits.views import bp as visits_bp
+    """Each feature registers its own blueprint and hooks (its package's init_app)."""
+    from mdt import (
+        actions,
+        audit,
+        auth,
+        calendar,
+        care_plans,
+        fhir,
+        health,
+        home,
+        imports,
+        letters,
+        lifecycle,
+        meetings,
+        patients,
+        referrals,
+        reminders,
+        reports,
+        teams,
+        visits,
+    )
+    from mdt.auth import oidc
 
-    for blueprint in (auth_bp, actions_bp, patients_bp, meetings_bp, audit_bp, health_bp,
-                      teams_bp, visits_bp, calendar_bp, reminders_bp, referrals_bp, reports_bp,
-                      lifecycle_bp, home_bp, imports_bp, letters_bp, fhir_bp, care_plans_bp,
-                      oidc_bp):
-        app.register_blueprint(blueprint)
-    # Before the CSRF check reads the form (an import's file may pass the 1 MB form limit).
-    app.before_request_funcs.setdefault(None, []).insert(0, raise_upload_limit)
+    for feature in (auth, actions, patients, meetings, audit, health, teams, visits, calendar,
+                    reminders, referrals, reports, lifecycle, home, imports, letters, fhir,
+                    care_plans, oidc):
+        feature.init_app(app)
 
     @app.get("/favicon.ico")
     def favicon():

@@ -24,3 +24,7 @@ def health():
         checks["redis"] = "down"
     healthy = all(v == "ok" for v in checks.values())
     return jsonify(status="ok" if healthy else "degraded", **checks), 200 if healthy else 503
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)

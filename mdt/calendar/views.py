@@ -17,7 +17,7 @@ from werkzeug.http import http_date, is_resource_modified, parse_date
 
 from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
-from mdt.calendar import feed_cache, feeds, invitations, logs, service
+from mdt.calendar import feed_cache, feeds, invitations, service
 from mdt.calendar.forms import FeedLinkForm
 from mdt.extensions import db
 from mdt.meetings import queries
@@ -31,12 +31,6 @@ FEED_CACHE = "private, max-age=900"  # calendar apps poll; 15 minutes is plenty
 
 def _base_url() -> str:
     return current_app.config["BASE_URL"]
-
-
-@bp.record_once
-def _install(state):
-    logs.install(state.app)
-    feed_cache.install(state.app)
 
 
 @bp.get("/meetings/<int:meeting_id>/invite.ics")

@@ -1,0 +1,5 @@
+def init_app(app) -> None:
+    """Registers the blueprint."""
+    from mdt.fhir.views import bp
+
+    app.register_blueprint(bp)

@@ -1,3 +1,18 @@
 """Reminders: a planner computes what is due from the data into an outbox table (one row
 per kind, subject, recipient and occasion), RQ jobs send each row once by email, and the
 same events become in-app notifications."""
+
+
+def init_app(app) -> None:
+    """The reminders' pages and hooks: a change committed in a request asks the planner for
+    a pass (trigger's Session listeners), and the email preview gets its own CSP. Settings
+    are read by mdt.config (REMINDER_*)."""
+    from mdt.reminders import trigger
+    from mdt.reminders.views import bp, preview_headers
+
+    app.register_blueprint(bp)
+    app.extensions["mdt_reminders"] = True
+    trigger.install_listeners()
+    # The app sets its page CSP in an after_request function; those run last-registered-
+    # first, so this one goes first in the list to run after it (the email preview only).
+    app.after_request_funcs.setdefault(None, []).insert(0, preview_headers)

@@ -264,28 +264,3 @@ def run(now: datetime | None = None, redis=None, timing: Timing = DEFAULT_TIMING
         summary.redis_error = f"{type(exc).__name__}: {exc}"[:300]
         log.warning("reminders: could not queue (%s); rows stay pending", summary.redis_error)
     return summary
-
-
-# --- for the admin page ---------------------------------------------------------------
-
-def counts() -> dict[str, int]:
-    return dict(db.session.execute(select(Reminder.status, func.count(Reminder.id))
-                                   .group_by(Reminder.status)).all())
-
-
-def listing(status: str | None, limit: int = 100) -> list[Reminder]:
-    stmt = select(Reminder).order_by(Reminder.updated_at.desc(), Reminder.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(Reminder.status == status)
-    return list(db.session.scalars(stmt))
-
-
-def retry(reminder_id: int) -> bool:
-    """An admin's retry of a failed row: pending again, attempts from zero. (If it is no
-    longer due, the next planner run withdraws it instead.)"""
-    changed = db.session.execute(update(Reminder).where(
-        Reminder.id == reminder_id, Reminder.status == "failed")
-        .values(status="pending", attempts=0, next_attempt_at=None, claim_token=None,
-                last_error="Retried by an administrator", updated_at=utcnow())).rowcount
-    db.session.commit()
-    return bool(changed)

@@ -1,5 +1,6 @@
 """Team settings, unsubscribing and in-app notifications: plain functions."""
 
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -7,8 +8,9 @@ from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.notifications.models import Notification
+from mdt.reminders import trigger
 from mdt.reminders.kinds import DEFAULT_TOPICS, TOPICS
-from mdt.reminders.models import ReminderOptOut, ReminderSettings
+from mdt.reminders.models import Reminder, ReminderOptOut, ReminderSettings
 from mdt.timeutil import utcnow
 
 
@@ -74,3 +76,21 @@ def mark_all_read(user_id: int) -> int:
         .values(read_at=utcnow())).rowcount
     db.session.commit()
     return count
+
+
+# --- the admin's buttons ----------------------------------------------------------------
+
+def retry(reminder_id: int) -> bool:
+    """An admin's retry of a failed row: pending again, attempts from zero. (If it is no
+    longer due, the next planner run withdraws it instead.)"""
+    changed = db.session.execute(update(Reminder).where(
+        Reminder.id == reminder_id, Reminder.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=None, claim_token=None,
+                last_error="Retried by an administrator", updated_at=utcnow())).rowcount
+    db.session.commit()
+    return bool(changed)
+
+
+def plan_soon() -> bool:
+    """Ask the workers' planner for a pass now; False when Redis is not answering."""
+    return trigger.plan_soon(current_app._get_current_object())

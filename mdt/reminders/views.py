@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from mdt.auth.scope import current_actor
 from mdt.extensions import db
 from mdt.queue import redis_connection
-from mdt.reminders import outbox, service, settings, tokens, trigger
+from mdt.reminders import queries, service, tokens
 from mdt.reminders.forms import ConfirmForm, TeamRemindersForm
 from mdt.reminders.health import queue_health
 from mdt.reminders.kinds import KIND_LABELS, STATUSES, TOPICS
@@ -28,17 +28,6 @@ from mdt.reminders.models import Reminder
 from mdt.teams.models import Team
 
 bp = Blueprint("reminders", __name__)
-
-
-@bp.record_once
-def _install(state):
-    app = state.app
-    settings.install(app)
-    app.extensions["mdt_reminders"] = True
-    trigger.install_listeners()
-    # The app sets its page CSP in an after_request function; those run last-registered-
-    # first, so this one goes first in the list to run after it (the email preview only).
-    app.after_request_funcs.setdefault(None, []).insert(0, _preview_headers)
 
 
 @bp.app_context_processor
@@ -56,7 +45,8 @@ def _header_counts():
     return {"unread_notifications": unread_notifications}
 
 
-def _preview_headers(response):
+def preview_headers(response):
+    """The email preview's own CSP (installed by mdt.reminders.init_app)."""
     if g.get("reminder_preview"):
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -102,8 +92,8 @@ def admin():
         redis = None
     health = queue_health(redis, current_app.config["REMINDER_QUEUE"]) if redis is not None \
         else {"redis": "down", "error": "no connection"}
-    return render_template("reminders/admin.html", status=status, counts=outbox.counts(),
-                           rows=outbox.listing(status or None), statuses=STATUSES,
+    return render_template("reminders/admin.html", status=status, counts=queries.counts(),
+                           rows=queries.listing(status or None), statuses=STATUSES,
                            kinds=KIND_LABELS, health=health, form=ConfirmForm(),
                            dev_outbox=not current_app.config.get("SMTP_URL"))
 
@@ -113,8 +103,8 @@ def admin():
 def retry(reminder_id: int):
     _admin_only()
     if ConfirmForm().validate_on_submit():
-        if outbox.retry(reminder_id):
-            queued = trigger.plan_soon(current_app._get_current_object())
+        if service.retry(reminder_id):
+            queued = service.plan_soon()
             flash("Reminder queued again" if queued else
                   "Reminder marked to send again: it goes when Redis is back")
         else:
@@ -127,8 +117,7 @@ def retry(reminder_id: int):
 def plan_now():
     _admin_only()
     if ConfirmForm().validate_on_submit():
-        flash("The planner will run in a moment" if trigger.plan_soon(
-            current_app._get_current_object()) else
+        flash("The planner will run in a moment" if service.plan_soon() else
             "Redis is not answering: the planner runs when it is back")
     return redirect(url_for("reminders.admin"), code=303)
 
