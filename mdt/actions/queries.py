@@ -137,25 +137,3 @@ def log_entries(actor: Actor, *, start: date, end: date, team_id=None, owner_id=
     if patient_id:
         stmt = stmt.where(Action.patient_id == patient_id)
     return stmt
-
-
-@dataclass
-class MeetingActionRow:
-    action: Action
-    owner_name: str
-    patient: Patient | None
-    created_by: str
-
-
-def meeting_actions(meeting_id: int) -> list[MeetingActionRow]:
-    """Actions raised on this meeting's cases, in one query."""
-    from mdt.meetings.models import Case
-
-    creator = aliased(User)
-    stmt = (select(Action, User.name, Patient, creator.name)
-            .join(User, User.id == Action.owner_id)
-            .join(creator, creator.id == Action.created_by_id)
-            .outerjoin(Patient, Patient.id == Action.patient_id)
-            .join(Case, Case.id == Action.case_id)
-            .where(Case.meeting_id == meeting_id).order_by(Case.position, Action.id))
-    return [MeetingActionRow(*row) for row in db.session.execute(stmt)]

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from mdt.actions.models import Action
 from mdt.actions.queries import open_actions_for_patients
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
@@ -132,3 +133,23 @@ def meeting_handovers(meeting_id: int) -> list:
         .outerjoin(before, before.id == KeyWorkerHandover.from_user_id)
         .outerjoin(after, after.id == KeyWorkerHandover.to_user_id)
         .where(Case.meeting_id == meeting_id).order_by(KeyWorkerHandover.id)).all()
+
+
+@dataclass
+class MeetingActionRow:
+    action: Action
+    owner_name: str
+    patient: Patient | None
+    created_by: str
+
+
+def meeting_actions(meeting_id: int) -> list[MeetingActionRow]:
+    """Actions raised on this meeting's cases, in one query."""
+    creator = aliased(User)
+    stmt = (select(Action, User.name, Patient, creator.name)
+            .join(User, User.id == Action.owner_id)
+            .join(creator, creator.id == Action.created_by_id)
+            .outerjoin(Patient, Patient.id == Action.patient_id)
+            .join(Case, Case.id == Action.case_id)
+            .where(Case.meeting_id == meeting_id).order_by(Case.position, Action.id))
+    return [MeetingActionRow(*row) for row in db.session.execute(stmt)]

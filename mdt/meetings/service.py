@@ -299,16 +299,11 @@ def carry_forward(meeting: Meeting, target: Meeting) -> int:
 
 
 def _follow_referrals(moved, target: Meeting) -> None:
-    """An accepted referral goes with its case, so the next meeting shows its text and the
-    referrer sees where it is now."""
-    from mdt.referrals.models import Referral
-
+    """An accepted referral goes with its case (mdt.referrals listens), so the next meeting
+    shows its text and the referrer sees where it is now."""
     new_by_old = {old_id: new.id for old_id, new in moved}
-    if not new_by_old:
-        return
-    for referral in db.session.scalars(select(Referral).where(
-            Referral.case_id.in_(list(new_by_old)), Referral.status == "accepted")):
-        referral.case_id, referral.meeting_id = new_by_old[referral.case_id], target.id
+    if new_by_old:
+        cases_carried.send(target, new_by_old=new_by_old)
 
 
 # Sent inside finish_meeting's transaction: later capabilities (outcome letters) add their
@@ -317,6 +312,11 @@ meeting_finished = Namespace().signal("meeting-finished")
 # Sent inside undo_finish's transaction before anything changes: a capability may take back
 # what finishing made (letters not yet downloaded), or refuse with a MeetingError.
 meeting_reopening = Namespace().signal("meeting-reopening")
+# Cases carried to the next meeting (new_by_old: {case id: its copy's id}), and carried
+# back when finishing is undone (old_by_new), inside the same transaction: what hangs off a
+# case in a later feature (an accepted referral) follows it.
+cases_carried = Namespace().signal("cases-carried")
+cases_carried_back = Namespace().signal("cases-carried-back")
 
 
 def finish_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]:
@@ -383,7 +383,6 @@ def undo_finish(actor: Actor, meeting: Meeting, now=None) -> int:
                                     "only. Add any missed case to the next meeting instead."})
     from mdt.actions.models import Action
     from mdt.meetings.models import CaseDraft
-    from mdt.referrals.models import Referral
     mine = {c.id: c for c in db.session.scalars(select(Case).where(
         Case.meeting_id == meeting.id))}
     carried = db.session.scalars(select(Case).where(Case.carried_from_id.in_(list(mine)))).all() \
@@ -396,10 +395,8 @@ def undo_finish(actor: Actor, meeting: Meeting, now=None) -> int:
         raise MeetingError({"form": "The next meeting has already started on the cases "
                                     "carried to it, so finishing cannot be undone"})
     meeting_reopening.send(meeting, actor=actor)
-    for referral in db.session.scalars(select(Referral).where(Referral.case_id.in_(ids))) \
-            if ids else ():
-        old = mine[next(c.carried_from_id for c in carried if c.id == referral.case_id)]
-        referral.case_id, referral.meeting_id = old.id, meeting.id
+    if ids:
+        cases_carried_back.send(meeting, old_by_new={c.id: c.carried_from_id for c in carried})
     db.session.flush()
     for case in carried:
         db.session.delete(case)

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from mdt.actions import export
-from mdt.actions.queries import meeting_actions
 from mdt.audit import service as audit
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.actor import Actor
@@ -368,7 +367,7 @@ def minutes(meeting_id: int):
                            undo_until=undo_until if undo_until and undo_until > utcnow()
                            else None,
                            invitees=queries.invitees(meeting.id),
-                           actions=meeting_actions(meeting.id),
+                           actions=queries.meeting_actions(meeting.id),
                            handovers=queries.meeting_handovers(meeting.id),
                            follow_through=meeting_follow_through(meeting.id),
                            deaths=deaths.deaths_since_last(meeting))
@@ -402,7 +401,7 @@ def actions_csv(meeting_id: int):
                  team_id=meeting.team_id, action="export", record_type="meeting_actions",
                  record_id=meeting.id, changes={"format": "csv"})
     db.session.commit()
-    rows = (export.action_row(row) for row in meeting_actions(meeting.id))
+    rows = (export.action_row(row) for row in queries.meeting_actions(meeting.id))
     name = f"meeting-{meeting.id}-actions-{to_london(meeting.starts_at):%Y-%m-%d}.csv"
     return Response(export.stream(export.ACTION_COLUMNS, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -15,7 +15,7 @@ from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.meetings import cases as case_service
 from mdt.meetings import service as meetings
-from mdt.meetings.models import URGENCIES, Case
+from mdt.meetings.models import URGENCIES, Case, Meeting
 from mdt.patients.models import Patient, PatientTeam
 from mdt.patients.service import closed_message
 from mdt.referrals.models import STATUSES, Referral, ReferralEvent
@@ -353,3 +353,23 @@ def accept(actor: Actor, referral: Referral, *, choice: str, seen_version: int |
 def patient_on_team(team_id: int, patient_id: int) -> Patient | None:
     return db.session.scalar(select(Patient).join(PatientTeam).where(
         Patient.id == patient_id, PatientTeam.team_id == team_id))
+
+
+# --- following a case to another meeting (signals from mdt.meetings.service) -----------
+
+def _follow_carried_cases(target: Meeting, new_by_old: dict[int, int]) -> None:
+    """An accepted referral goes with its case to the next meeting."""
+    for referral in db.session.scalars(select(Referral).where(
+            Referral.case_id.in_(list(new_by_old)), Referral.status == "accepted")):
+        referral.case_id, referral.meeting_id = new_by_old[referral.case_id], target.id
+
+
+def _follow_cases_back(meeting: Meeting, old_by_new: dict[int, int]) -> None:
+    """Finishing undone: a referral carried with its case comes back with it."""
+    for referral in db.session.scalars(select(Referral).where(
+            Referral.case_id.in_(list(old_by_new)))):
+        referral.case_id, referral.meeting_id = old_by_new[referral.case_id], meeting.id
+
+
+meetings.cases_carried.connect(_follow_carried_cases)
+meetings.cases_carried_back.connect(_follow_cases_back)
