@@ -1,4 +1,4 @@
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mdt.dbtypes import UTCDateTime
@@ -18,6 +18,8 @@ PROFESSIONS = {
     "voluntary_sector": "Voluntary sector",
     "other": "Other",
 }
+
+ROLES = ("chair", "member")  # a member's role on a team
 
 SKILLS = {
     "syringe_driver": "Syringe driver",
@@ -96,3 +98,17 @@ class SignInAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+
+# A user's role on a team (mdt.teams.models.Team): what team scoping (auth.scope) reads.
+class Membership(db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="member")
+
+    team = relationship("Team", back_populates="memberships", lazy="raise")
+    user = relationship("User", back_populates="memberships", lazy="raise")

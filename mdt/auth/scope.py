@@ -8,11 +8,12 @@ from functools import wraps
 from flask import abort, g
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from mdt.auth.actor import Actor
+from mdt.auth.models import Membership
 from mdt.auth.oidc.assurance import session_meets
 from mdt.extensions import db
-from mdt.teams.models import Membership, Team
 
 
 def team_roles() -> dict[int, str]:
@@ -41,10 +42,16 @@ def chaired_team_ids() -> list[int]:
     return sorted(t for t, role in team_roles().items() if role == "chair")
 
 
-def current_teams() -> list[Team]:
+def current_teams() -> list:
+    """The user's teams (mdt.teams.models.Team rows) by name, read once per request."""
     if "teams" not in g:
         ids = current_team_ids()
-        g.teams = list(db.session.scalars(select(Team).where(Team.id.in_(ids)).order_by(Team.name))) if ids else []
+        memberships = db.session.scalars(
+            select(Membership).where(Membership.user_id == current_user.id,
+                                     Membership.team_id.in_(ids))
+            .options(joinedload(Membership.team))).all() if ids else []
+        g.teams = sorted((membership.team for membership in memberships),
+                         key=lambda team: team.name)
     return g.teams
 
 

@@ -1,11 +1,12 @@
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# A member's role on a team and the membership itself are access control: they live in
+# mdt.auth.models (auth.scope reads them), re-exported here for the team's code.
+from mdt.auth.models import ROLES, Membership  # noqa: F401
 from mdt.dbtypes import UTCDateTime
 from mdt.extensions import db
 from mdt.timeutil import utcnow
-
-ROLES = ("chair", "member")
 
 
 class Team(db.Model):
@@ -28,16 +29,3 @@ class Team(db.Model):
             urgency, self.minutes_routine)
 
     memberships = relationship("Membership", back_populates="team", lazy="raise")
-
-
-class Membership(db.Model):
-    __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    role: Mapped[str] = mapped_column(String(20), default="member")
-
-    team = relationship("Team", back_populates="memberships", lazy="raise")
-    user = relationship("User", back_populates="memberships", lazy="raise")

@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from mdt.auth.actor import Actor
-from mdt.auth.models import User
+from mdt.auth.models import ROLES, Membership, User
 from mdt.auth.oidc.models import Identity, Invitation
 from mdt.auth.service import normalise_email
 from mdt.extensions import db
-from mdt.teams.models import ROLES, Membership
 from mdt.timeutil import utcnow
 
 ASK_A_CHAIR = ("Ask the chair of your team to invite you: they can do it from their team's "

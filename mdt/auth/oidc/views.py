@@ -25,11 +25,10 @@ from mdt.auth import throttle
 from mdt.auth.oidc import client, service
 from mdt.auth.oidc.forms import InvitationForm, LinkForm
 from mdt.auth.oidc.models import Invitation
-from mdt.auth.scope import current_actor
+from mdt.auth.scope import current_actor, current_teams
 from mdt.auth.views import THROTTLED, _client_address, _may_try, _safe_next, _tried
 from mdt.extensions import csrf, db
 from mdt.forms import apply_errors, error_list
-from mdt.teams.models import Team
 from mdt.timeutil import utcnow
 
 bp = Blueprint("oidc", __name__)
@@ -201,13 +200,13 @@ def settings():
                            has_password=has_password), status
 
 
-def _chaired_team(team_id: int) -> Team:
+def _chaired_team(team_id: int):
     actor = current_actor()
     if team_id not in actor.team_ids:
         abort(404)  # another team's invitations do not exist for this user
     if not actor.is_chair(team_id):
         abort(403)
-    return db.session.get(Team, team_id)
+    return next(team for team in current_teams() if team.id == team_id)
 
 
 @bp.route("/teams/<int:team_id>/invitations", methods=["GET", "POST"])
