@@ -9,10 +9,9 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, or_, select
 
 from mdt.audit.models import ACTIONS, AuditEvent
-from mdt.auth.models import User
+from mdt.auth.models import Membership, User
 from mdt.extensions import db
 from mdt.patients.models import Patient, PatientTeam
-from mdt.teams.models import Membership
 from mdt.timeutil import london_to_utc
 
 PER_PAGE = 50

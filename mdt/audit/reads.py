@@ -4,18 +4,17 @@ where) without the view having to remember. Refusals on a record id are audited 
 (mdt/__init__.py). A test walks the URL map and fails a route that shows a patient's name or
 NHS number without the declaration (tests/audit/test_reads.py).
 
-Which patients: every Patient row loaded while the request ran (an ORM load event), plus any
-a view names with note_patients() when it reads columns rather than rows."""
+Which patients: every Patient row loaded while the request ran (an ORM load event that
+mdt.patients.models installs), plus any a view names with note_patients() when it reads
+columns rather than rows."""
 
 from functools import wraps
 
 from flask import g, has_request_context, make_response, request
 from flask_login import current_user
-from sqlalchemy import event
 
 from mdt.audit import service as audit
 from mdt.extensions import db
-from mdt.patients.models import Patient
 
 
 def shows_patient_data(record_type: str):
@@ -50,11 +49,6 @@ def record_read(record_type: str, view_args: dict) -> None:
                  action="view", record_type=record_type, record_id=ids[0] if ids else None,
                  patient_id=next(iter(seen)) if len(seen) == 1 else None,
                  changes={"route": request.endpoint})
-
-
-@event.listens_for(Patient, "load")
-def _seen(patient, context):
-    note_patients([patient.id])
 
 
 def audit_refusal(status: int) -> None:

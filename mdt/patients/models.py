@@ -1,6 +1,7 @@
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mdt.audit.reads import note_patients
 from mdt.dbtypes import UTCDateTime
 from mdt.extensions import db
 from mdt.timeutil import london_today, utcnow
@@ -43,6 +44,12 @@ class Patient(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+
+@event.listens_for(Patient, "load")
+def _seen(patient, context):
+    """Every patient loaded in a request is one its audited read names (mdt.audit.reads)."""
+    note_patients([patient.id])
 
 
 class PatientTeam(db.Model):
