@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from mdt.actions.models import Action, ActionLogEntry
@@ -137,3 +137,62 @@ def log_entries(actor: Actor, *, start: date, end: date, team_id=None, owner_id=
     if patient_id:
         stmt = stmt.where(Action.patient_id == patient_id)
     return stmt
+
+
+def overview_part(patient, actor: Actor) -> dict:
+    """The patient page's actions (patients.overview.overview_parts)."""
+    actions, action_logs = patient_actions(actor, patient.id)
+    return {"actions": actions, "action_logs": action_logs}
+
+
+# --- follow-through (definitions: mdt/reports/queries.py) -------------------------------
+
+@dataclass(frozen=True)
+class FollowThrough:
+    """Counts of actions by what has become of them; `raised` is every action."""
+
+    raised: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    not_yet_due: int = 0
+    cancelled: int = 0
+
+    @property
+    def due(self) -> int:
+        """The denominator: actions done (on time or late) or overdue now."""
+        return self.on_time + self.late + self.overdue
+
+    @property
+    def rate(self) -> float | None:
+        """On time / due, 0..1; None when nothing is due yet."""
+        return self.on_time / self.due if self.due else None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.rate is None else round(self.rate * 100)
+
+
+def follow_through_columns(today: date) -> list:
+    """sum(case ...) columns, labelled like FollowThrough's fields."""
+    done = Action.status == "done"
+    on_time = and_(done, Action.completed_on.is_not(None), Action.completed_on <= Action.due_on)
+
+    def total(condition, label):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(label)
+
+    return [
+        total(Action.id.is_not(None), "raised"),
+        total(on_time, "on_time"),
+        total(and_(done, or_(Action.completed_on.is_(None),
+                             Action.completed_on > Action.due_on)), "late"),
+        total(and_(Action.status == "open", Action.due_on < today), "overdue"),
+        total(and_(Action.status == "open", Action.due_on >= today), "not_yet_due"),
+        total(Action.status == "cancelled", "cancelled"),
+    ]
+
+
+def follow_through(row) -> FollowThrough:
+    return FollowThrough(raised=int(row.raised), on_time=int(row.on_time), late=int(row.late),
+                         overdue=int(row.overdue), not_yet_due=int(row.not_yet_due),
+                         cancelled=int(row.cancelled))

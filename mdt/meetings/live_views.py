@@ -10,12 +10,12 @@ from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings import drafts, queries, recording, timing
 from mdt.meetings import service as meetings
+from mdt.meetings.attendance import often_absent
 from mdt.meetings.forms import CaseRecordForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
+from mdt.meetings.queries import referrals_for_cases
 from mdt.meetings.views import bp, case_or_404, chaired_meeting
 from mdt.patients.key_info_queries import key_card
-from mdt.referrals.queries import referrals_for_cases
-from mdt.reports.queries import often_absent
 from mdt.teams.models import Team
 from mdt.teams.service import member_choices
 from mdt.timeutil import london_today, to_london, utcnow

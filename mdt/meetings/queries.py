@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -153,3 +154,22 @@ def meeting_actions(meeting_id: int) -> list[MeetingActionRow]:
             .join(Case, Case.id == Action.case_id)
             .where(Case.meeting_id == meeting_id).order_by(Case.position, Action.id))
     return [MeetingActionRow(*row) for row in db.session.execute(stmt)]
+
+
+def overview_part(patient, actor: Actor) -> dict:
+    """The patient page's discussions at meetings (patients.overview.overview_parts)."""
+    return {"discussions": discussions(actor, patient.id)}
+
+
+# Each case's accepted referral (the referral's text beside the case): mdt.referrals answers,
+# connected by referrals.init_app, with {case id: referral}. Meetings import no referral.
+case_referrals = Namespace().signal("case-referrals")
+
+
+def referrals_for_cases(case_ids) -> dict:
+    """{case id: the accepted referral that put it on the list} (none without referrals)."""
+    found = {}
+    if case_ids:
+        for _, answer in case_referrals.send(None, case_ids=list(case_ids)):
+            found.update(answer)
+    return found

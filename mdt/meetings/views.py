@@ -15,6 +15,7 @@ from mdt.forms import apply_errors, error_list, int_or_none
 from mdt.meetings import agenda, deaths, queries, recurrence, timing
 from mdt.meetings import cases as case_service
 from mdt.meetings import service as meetings
+from mdt.meetings.attendance import meeting_follow_through
 from mdt.meetings.forms import (
     CaseForm,
     EditMeetingForm,
@@ -24,10 +25,9 @@ from mdt.meetings.forms import (
     parse_fold,
 )
 from mdt.meetings.models import Case, Meeting
+from mdt.meetings.queries import referrals_for_cases
 from mdt.patients.key_info_queries import key_cards
 from mdt.patients.listing import patient_choices
-from mdt.referrals.queries import referrals_for_cases
-from mdt.reports.queries import meeting_follow_through
 from mdt.teams.models import Team
 from mdt.teams.service import member_choices, team_names
 from mdt.timeutil import london_today, to_london, utcnow

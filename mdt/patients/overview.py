@@ -3,14 +3,13 @@
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from blinker import Namespace
 from sqlalchemy import case, select
 from sqlalchemy.orm import aliased
 
-from mdt.actions.queries import patient_actions
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
-from mdt.meetings.queries import discussions
 from mdt.patients.key_info_queries import load_sections
 from mdt.patients.models import (
     Hna,
@@ -23,6 +22,11 @@ from mdt.patients.models import (
 from mdt.patients.review import ReviewStatus, review_status
 from mdt.teams.models import Team
 from mdt.timeutil import london_today
+
+# What later features add to the page, asked for with (patient, actor=): each receiver
+# returns some of Overview's fields (actions.init_app: actions and their logs;
+# meetings.init_app: discussions). The patients folder imports neither.
+overview_parts = Namespace().signal("patient-overview")
 
 
 @dataclass
@@ -129,10 +133,11 @@ def load_overview(actor: Actor, patient: Patient) -> Overview:
                            stage_changed_on=patient.pathway_stage_changed_on,
                            listed_on=main.listed_on, interval_months=main.interval_months,
                            today=london_today())
-    actions, action_logs = patient_actions(actor, patient.id)
+    parts = {"actions": [], "action_logs": {}, "discussions": []}
+    for _, found in overview_parts.send(patient, actor=actor):
+        parts.update(found)
     return Overview(patient=patient, teams=teams, sections=load_sections(patient.id),
                     handovers=handovers,
                     hnas=[(hna, name, concerns[hna.id]) for hna, name in hna_rows],
-                    review=review, actions=actions, action_logs=action_logs,
-                    discussions=discussions(actor, patient.id),
+                    review=review, **parts,
                     lifecycle=lifecycle_events(patient.id, actor.team_ids))

@@ -92,6 +92,11 @@ def events(referral_id: int) -> list[tuple[ReferralEvent, str]]:
         .order_by(ReferralEvent.at, ReferralEvent.id)).all()
 
 
+def answer_case_referrals(sender, case_ids: list[int]) -> dict[int, Referral]:
+    """meetings.queries.case_referrals' answer (connected by referrals.init_app)."""
+    return referrals_for_cases(case_ids)
+
+
 def referrals_for_cases(case_ids: list[int]) -> dict[int, Referral]:
     """{case id: the accepted referral that put it on the list}, in one query. Each referral
     also carries `referrer_name` (the referrer's name) for the live meeting's fragment."""

@@ -355,21 +355,17 @@ def patient_on_team(team_id: int, patient_id: int) -> Patient | None:
         Patient.id == patient_id, PatientTeam.team_id == team_id))
 
 
-# --- following a case to another meeting (signals from mdt.meetings.service) -----------
+# --- following a case to another meeting (meetings.service's signals; referrals.init_app)
 
-def _follow_carried_cases(target: Meeting, new_by_old: dict[int, int]) -> None:
+def follow_carried_cases(target: Meeting, new_by_old: dict[int, int]) -> None:
     """An accepted referral goes with its case to the next meeting."""
     for referral in db.session.scalars(select(Referral).where(
             Referral.case_id.in_(list(new_by_old)), Referral.status == "accepted")):
         referral.case_id, referral.meeting_id = new_by_old[referral.case_id], target.id
 
 
-def _follow_cases_back(meeting: Meeting, old_by_new: dict[int, int]) -> None:
+def follow_cases_back(meeting: Meeting, old_by_new: dict[int, int]) -> None:
     """Finishing undone: a referral carried with its case comes back with it."""
     for referral in db.session.scalars(select(Referral).where(
             Referral.case_id.in_(list(old_by_new)))):
         referral.case_id, referral.meeting_id = old_by_new[referral.case_id], meeting.id
-
-
-meetings.cases_carried.connect(_follow_carried_cases)
-meetings.cases_carried_back.connect(_follow_cases_back)
