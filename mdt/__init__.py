@@ -252,7 +252,7 @@ def _register_blueprints(app: Flask) -> None:
     """Each feature registers its own blueprint and hooks (its package's init_app)."""
     from mdt import (
         actions,
-        audit,
+        audit_log,
         auth,
         calendar,
         care_plans,
@@ -272,7 +272,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     from mdt.auth import oidc
 
-    for feature in (auth, actions, patients, meetings, audit, health, teams, visits, calendar,
+    for feature in (auth, actions, patients, meetings, audit_log, health, teams, visits, calendar,
                     reminders, referrals, reports, lifecycle, home, imports, letters, fhir,
                     care_plans, oidc):
         feature.init_app(app)

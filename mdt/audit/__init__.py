@@ -1,8 +1,2 @@
-"""Audit events: who viewed or changed what."""
-
-
-def init_app(app) -> None:
-    """Registers the blueprint."""
-    from mdt.audit.views import bp
-
-    app.register_blueprint(bp)
+"""Audit events: who viewed or changed what. Below every feature (each writes here); the
+audit log's pages are mdt.audit_log."""

@@ -10,7 +10,7 @@ columns rather than rows."""
 
 from functools import wraps
 
-from flask import g, has_request_context, make_response, request
+from flask import current_app, g, has_request_context, make_response, request
 from flask_login import current_user
 
 from mdt.audit import service as audit
@@ -37,15 +37,19 @@ def note_patients(ids) -> None:
         g.setdefault("patients_seen", set()).update(i for i in ids if i is not None)
 
 
-def record_read(record_type: str, view_args: dict) -> None:
-    from mdt.auth.scope import current_team_ids, team_roles
+def _scope() -> tuple[list[int], dict[int, str]]:
+    """(team ids, {team id: role}) of the signed-in user. Team scoping (mdt.auth.scope) sits
+    above the audit, so auth.init_app tells it how: the audit imports no feature."""
+    return current_app.extensions["mdt_audit_scope"]()
 
-    team_ids = current_team_ids()
+
+def record_read(record_type: str, view_args: dict) -> None:
+    team_ids, roles = _scope()
     team_id = team_ids[0] if len(team_ids) == 1 else None
     seen = g.get("patients_seen", set())
     ids = [v for k, v in view_args.items() if k.endswith("_id") and isinstance(v, int)]
     # audit.record adds the patients loaded (the "patients" list) to every read it writes.
-    audit.record(user_id=current_user.id, role=team_roles().get(team_id, ""), team_id=team_id,
+    audit.record(user_id=current_user.id, role=roles.get(team_id, ""), team_id=team_id,
                  action="view", record_type=record_type, record_id=ids[0] if ids else None,
                  patient_id=next(iter(seen)) if len(seen) == 1 else None,
                  changes={"route": request.endpoint})
@@ -54,14 +58,12 @@ def record_read(record_type: str, view_args: dict) -> None:
 def audit_refusal(status: int) -> None:
     """A 403 or 404 on a route that names a record id (another team's, or none): who tried
     which id, unless the view already audited its own refusal."""
-    from mdt.auth.scope import current_team_ids
-
     ids = {k: v for k, v in (request.view_args or {}).items() if k.endswith("_id")}
     if not ids or not current_user.is_authenticated or g.get("audited_refusal"):
         return
     db.session.rollback()
     view = request.url_rule and request.url_rule.endpoint
-    team_ids = current_team_ids()
+    team_ids, _ = _scope()
     first = next(iter(ids.values()))
     audit.record(user_id=current_user.id, role="", team_id=team_ids[0] if team_ids else None,
                  action="view" if request.method in ("GET", "HEAD") else "change",

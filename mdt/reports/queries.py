@@ -73,7 +73,7 @@ def month_range(today: date) -> tuple[date, date]:
     return this_month - relativedelta(months=MONTHS - 1), this_month + relativedelta(months=1)
 
 
-def teamfollow_through(team_id: int, today: date) -> FollowThrough:
+def team_follow_through(team_id: int, today: date) -> FollowThrough:
     """The team's actions due in the 12 months up to and including this month."""
     first, after = month_range(today)
     row = db.session.execute(

@@ -18,9 +18,10 @@ from flask import (
 )
 from flask_login import current_user
 
-from mdt.audit import queries, service
+from mdt.audit import service
 from mdt.audit.details import describe, redact
 from mdt.audit.reads import shows_patient_data
+from mdt.audit_log import queries
 from mdt.auth.scope import chair_required, chaired_team_ids, current_actor, current_team_ids
 from mdt.csvfile import stream
 from mdt.extensions import db
