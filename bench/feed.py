@@ -70,7 +70,7 @@ def build(app) -> str:
 
     from mdt.actions.models import Action
     from mdt.auth.models import User
-    from mdt.calendar import feeds
+    from mdt.calendar import service
     from mdt.meetings.models import Invitee, Meeting
     from mdt.teams.models import Membership, Team
     from mdt.timeutil import london_today, utcnow
@@ -97,7 +97,7 @@ def build(app) -> str:
             created_by_id=chair.id, status="open",
             due_on=london_today() + timedelta(days=i % 90)) for i in range(ACTIONS)])
         db.session.commit()
-        return feeds.issue(nurse.id)
+        return service.issue(nurse.id)
 
 
 def measure(client, path, count, headers=None, before=None):

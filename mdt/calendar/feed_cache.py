@@ -83,12 +83,12 @@ def bump(teams: set) -> None:
 # --- a committed change moves the versions ----------------------------------------------
 
 def _after_flush(session, flush_context):
-    from mdt.reminders.trigger import FULL, changed_teams
-
-    teams = changed_teams(session, session.new, session.dirty, session.deleted)
+    # Which teams a flush changed is the reminders' question too: reminders.init_app lends
+    # its answer (None for "any team"), so calendars import nothing of reminders.
+    changed = current_app.extensions.get("mdt_changed_teams") if has_app_context() else None
+    teams = changed(session) if changed is not None else None
     if teams:
-        session.info.setdefault(_FLAG, set()).update(
-            None if team == FULL else team for team in teams)
+        session.info.setdefault(_FLAG, set()).update(teams)
 
 
 def _after_commit(session):

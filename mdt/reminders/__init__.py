@@ -13,6 +13,10 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.extensions["mdt_reminders"] = True
     trigger.install_listeners()
+    # The calendar feeds' cache asks which teams a flush changed (None: any team).
+    app.extensions["mdt_changed_teams"] = lambda session: {
+        None if team == trigger.FULL else team
+        for team in trigger.changed_teams(session, session.new, session.dirty, session.deleted)}
     # The app sets its page CSP in an after_request function; those run last-registered-
     # first, so this one goes first in the list to run after it (the email preview only).
     app.after_request_funcs.setdefault(None, []).insert(0, preview_headers)
