@@ -140,14 +140,15 @@ def _init_security_headers(app: Flask) -> None:
     @app.after_request
     def headers(response):
         nonce = g.get("csp_nonce", "")
-        response.headers["Content-Security-Policy"] = (
+        # A view that knows better sets its own (the email preview, framed and sandboxed).
+        response.headers.setdefault("Content-Security-Policy", (
             f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
             "img-src 'self' data:; font-src 'self' https://assets.nhs.uk; connect-src 'self'; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-            f"form-action 'self'{_provider_origins(app)}")
+            f"form-action 'self'{_provider_origins(app)}"))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers["Permissions-Policy"] = (
             "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
             "interest-cohort=(), browsing-topics=()")

@@ -5,10 +5,9 @@ same events become in-app notifications."""
 
 def init_app(app) -> None:
     """The reminders' pages and hooks: a change committed in a request asks the planner for
-    a pass (trigger's Session listeners), and the email preview gets its own CSP. Settings
-    are read by mdt.config (REMINDER_*)."""
+    a pass (trigger's Session listeners). Settings are read by mdt.config (REMINDER_*)."""
     from mdt.reminders import trigger
-    from mdt.reminders.views import bp, preview_headers
+    from mdt.reminders.views import bp
 
     app.register_blueprint(bp)
     app.extensions["mdt_reminders"] = True
@@ -17,6 +16,3 @@ def init_app(app) -> None:
     app.extensions["mdt_changed_teams"] = lambda session: {
         None if team == trigger.FULL else team
         for team in trigger.changed_teams(session, session.new, session.dirty, session.deleted)}
-    # The app sets its page CSP in an after_request function; those run last-registered-
-    # first, so this one goes first in the list to run after it (the email preview only).
-    app.after_request_funcs.setdefault(None, []).insert(0, preview_headers)

@@ -45,14 +45,13 @@ def _header_counts():
     return {"unread_notifications": unread_notifications}
 
 
-def preview_headers(response):
-    """The email preview's own CSP (installed by mdt.reminders.init_app)."""
-    if g.get("reminder_preview"):
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            "frame-ancestors 'self'; sandbox")
-        response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+# The email preview is framed by the outbox page and sandboxed: its own CSP, which the app's
+# headers leave in place.
+PREVIEW_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                               "img-src data:; frame-ancestors 'self'; sandbox",
+    "X-Frame-Options": "SAMEORIGIN",
+}
 
 
 def _admin_only():
@@ -174,8 +173,8 @@ def dev_message(reminder_id: int):
 @login_required
 def dev_message_html(reminder_id: int):
     row = _outbox_row(reminder_id)
-    g.reminder_preview = True
-    return Response(_parts(row).get("text/html", ""), content_type="text/html; charset=utf-8")
+    return Response(_parts(row).get("text/html", ""), content_type="text/html; charset=utf-8",
+                    headers=PREVIEW_HEADERS)
 
 
 # --- a team's reminder settings ---------------------------------------------------------
