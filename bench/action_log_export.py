@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 os.environ.setdefault("SECRET_KEY", "bench")
 
+from benchdb import fresh_database  # noqa: E402
 from bs4 import BeautifulSoup  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
@@ -79,10 +80,16 @@ def export(app) -> tuple[int, float, int]:
 
 def run(entries: int) -> tuple[int, float, int]:
     folder = tempfile.mkdtemp(prefix="mdt-bench-")
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "redis://127.0.0.1:1/0"})
-    build(app, entries)
-    return export(app)
+    url, drop = fresh_database(folder)
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "redis://127.0.0.1:1/0"})
+        build(app, entries)
+        found = export(app)
+        with app.app_context():
+            db.engine.dispose()
+        return found
+    finally:
+        drop()
 
 
 def main() -> None:

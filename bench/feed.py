@@ -21,14 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 
 os.environ.setdefault("SECRET_KEY", "bench")
 
+from benchdb import fresh_database  # noqa: E402
 from flask import Response  # noqa: E402
 from sqlalchemy import event, insert  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from mdt import create_app  # noqa: E402
 from mdt.extensions import db  # noqa: E402
@@ -45,24 +44,6 @@ def redis_server(folder: str):
                                stdout=subprocess.DEVNULL)
     time.sleep(0.3)
     return process, f"redis://127.0.0.1:{port}/0"
-
-
-def database(folder: str):
-    server = os.environ.get("BENCH_DATABASE_URL")
-    if not server:
-        return f"sqlite:///{folder}/bench.sqlite3", lambda: None
-    import psycopg
-
-    name = f"mdt_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return make_url(server).set(drivername="postgresql+psycopg", database=name) \
-        .render_as_string(hide_password=False), drop
 
 
 def build(app) -> str:
@@ -129,7 +110,7 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     folder = tempfile.mkdtemp(prefix="mdt-bench-")
     redis, redis_url = redis_server(folder)
-    url, drop = database(folder)
+    url, drop = fresh_database(folder)
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url})
         captured = {}

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("SECRET_KEY", "bench")
 
 from aiosmtpd.controller import Controller  # noqa: E402
+from benchdb import fresh_database  # noqa: E402
 from reminders import Counter, build, free_port, start_redis  # noqa: E402
 from sqlalchemy import func, select, update  # noqa: E402
 
@@ -80,7 +81,7 @@ def send_all(app, env, sink, redis_url, interval) -> float:
 def main() -> int:
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     folder = tempfile.mkdtemp(prefix="mdt-bench-planner-")
-    database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    database, drop_database = fresh_database(folder)
     redis_url, stop_redis = start_redis(folder)
     sink = Counter()
     port = free_port()
@@ -118,6 +119,7 @@ def main() -> int:
         return 0
     finally:
         controller.stop()
+        drop_database()
         stop_redis()
         shutil.rmtree(folder, ignore_errors=True)
 

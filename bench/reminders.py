@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SECRET_KEY", "bench")
 
 from aiosmtpd.controller import Controller  # noqa: E402
+from benchdb import fresh_database  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from mdt import create_app  # noqa: E402
@@ -143,7 +144,7 @@ def main() -> int:
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     people = total // 2  # N/2 invitations and N/2 "action assigned" notes
     folder = tempfile.mkdtemp(prefix="mdt-bench-reminders-")
-    database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    database, drop_database = fresh_database(folder)
     redis_url, stop_redis = start_redis(folder)
     sink = Counter()
     smtp_port = free_port()
@@ -200,6 +201,7 @@ def main() -> int:
             worker.wait(timeout=30)
         controller.stop()
         stop_redis()
+        drop_database()
         shutil.rmtree(folder, ignore_errors=True)
 
 
