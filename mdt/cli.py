@@ -1,4 +1,4 @@
-"""flask --app wsgi create-user / seed-demo."""
+"""flask --app wsgi create-user / seed-demo / seed-scale."""
 
 import click
 from flask import Flask
@@ -64,3 +64,34 @@ def register_commands(app: Flask) -> None:
         for email, label in accounts:
             click.echo(f"  {email:34} {label}")
         click.echo(f"Password: {password}")
+
+    @app.cli.command("seed-scale")
+    @click.option("--teams", default=500, show_default=True)
+    @click.option("--patients", default=50000, show_default=True)
+    @click.option("--users", default=5000, show_default=True)
+    @click.option("--months", default=24, show_default=True, help="of fortnightly meetings")
+    @click.option("--live", default=25, show_default=True,
+                  help="teams whose meeting is running today (60 cases each)")
+    @click.option("--password", default="icb-scale-bench-2026",
+                  help="password for every account (12+ characters)")
+    @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
+                  help="JSON for the load test: emails, password, feed tokens, meetings")
+    def seed_scale_command(teams, patients, users, months, live, password, out):
+        """A whole ICB of fictional data, fast, for load tests (bench/locustfile.py)."""
+        import json
+
+        from mdt.scale import ScaleError, seed_scale
+        if app.config.get("MDT_ENV") == "production":
+            raise click.ClickException("seed-scale refuses to run with MDT_ENV=production: "
+                                       "its accounts share a published password")
+        try:
+            manifest = seed_scale(teams=teams, patients=patients, users=users, months=months,
+                                  live=live, password=password, echo=click.echo)
+        except ScaleError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        if out:
+            with open(out, "w") as handle:
+                json.dump(manifest, handle)
+            click.echo(f"Manifest for the load test: {out}")
+        click.echo(f"Password for every account: {password}")
