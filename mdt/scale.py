@@ -444,7 +444,7 @@ def seed_scale(*, teams: int = 500, patients: int = 50000, users: int = 5000,
     echo(f"  seeded in {clock.perf_counter() - started:.1f} s")
 
     by_profession = defaultdict(list)
-    for uid, (email, _name, profession) in people.items():
+    for email, _name, profession in people.values():
         by_profession[profession].append(email)
     return {
         "password": password, "today": today.isoformat(), "counts": counts,
