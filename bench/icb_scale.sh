@@ -12,7 +12,9 @@
 # WEB_WORKERS (4), LOCUST (/tmp/locustenv/bin/locust; make it with
 #   python3 -m venv /tmp/locustenv && /tmp/locustenv/bin/pip install locust),
 # USERS (Locust users, 60), SPAWN (10 a second), RUN_TIME (2m), THINK_SCALE (1),
-# KEEP_DB=1 (keep the database for EXPLAIN; dropped otherwise).
+# KEEP_DB=1 (keep the database and copy the manifest beside it, for bench/explain_hot.py or
+# another run; dropped otherwise), REUSE_DB=name MANIFEST=path (run Locust again on a kept
+# database: no seeding, and the database is kept).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +31,8 @@ USERS=${USERS:-60}
 SPAWN=${SPAWN:-10}
 RUN_TIME=${RUN_TIME:-2m}
 BIN="$ROOT/.venv/bin"
-DB="mdt_icb_$$"
+DB="${REUSE_DB:-mdt_icb_$$}"
+[[ -n "${REUSE_DB:-}" ]] && KEEP_DB=1
 WORK=$(mktemp -d /tmp/icb_scale.XXXXXX)
 REDIS_PORT=$((20000 + $$ % 10000))
 PIDS=()
@@ -51,7 +54,8 @@ cleanup() {
   kill "${PIDS[0]}" 2>/dev/null
   wait 2>/dev/null
   if [[ "${KEEP_DB:-}" == 1 ]]; then
-    echo "Kept the database: $PGURL/$DB"
+    [[ -f "$WORK/icb.json" && -z "${REUSE_DB:-}" ]] && cp "$WORK/icb.json" "/tmp/$DB.json"
+    echo "Kept the database: $PGURL/$DB (manifest /tmp/$DB.json)"
   else
     psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null
   fi
@@ -59,7 +63,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-psql "$PGURL/postgres" -qc "CREATE DATABASE \"$DB\"" >/dev/null
+[[ -n "${REUSE_DB:-}" ]] || psql "$PGURL/postgres" -qc "CREATE DATABASE \"$DB\"" >/dev/null
 export DATABASE_URL="${PGURL/postgresql:/postgresql+psycopg:}/$DB"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export BASE_URL="http://127.0.0.1:$PORT" MDT_ENV=development
@@ -70,14 +74,20 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
   >"$WORK/redis.log" 2>&1 &
 PIDS+=($!)
 
-echo "== migrations"
-"$BIN/flask" --app wsgi db upgrade >"$WORK/migrate.log" 2>&1
-echo "== seed-scale ${SIZE[*]} (PostgreSQL)"
-start=$(date +%s.%N)
-"$BIN/flask" --app wsgi seed-scale "${SIZE[@]}" --out "$WORK/icb.json"
-seed_seconds=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
-psql "$PGURL/$DB" -qc "ANALYZE" >/dev/null
-echo "seed-scale took $seed_seconds s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+if [[ -n "${REUSE_DB:-}" ]]; then
+  cp "${MANIFEST:?set MANIFEST to the kept manifest}" "$WORK/icb.json"
+  seed_seconds="(reused $DB)"
+else
+  echo "== migrations"
+  "$BIN/flask" --app wsgi db upgrade >"$WORK/migrate.log" 2>&1
+  echo "== seed-scale ${SIZE[*]} (PostgreSQL)"
+  start=$(date +%s.%N)
+  "$BIN/flask" --app wsgi seed-scale "${SIZE[@]}" --out "$WORK/icb.json"
+  end=$(date +%s.%N)
+  seed_seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+  psql "$PGURL/$DB" -qc "ANALYZE" >/dev/null
+  echo "seed-scale took $seed_seconds s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+fi
 
 echo "== gunicorn -w $WEB_WORKERS, one RQ worker"
 "$BIN/gunicorn" -w "$WEB_WORKERS" -b "127.0.0.1:$PORT" --access-logfile /dev/null \
