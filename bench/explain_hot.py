@@ -45,8 +45,8 @@ def main() -> int:
         live = db.session.execute(text(
             "SELECT u.email, m.id FROM meetings m JOIN users u ON u.id = m.chair_id "
             "WHERE m.status = 'in_progress' ORDER BY m.id LIMIT 1")).first()
-        from mdt.calendar import feeds
-        token = feeds.issue(nurse_id)  # a fresh link: the seeded ones are stored hashed
+        from mdt.calendar import service as calendar
+        token = calendar.issue(nurse_id)  # a fresh link: the seeded ones are stored hashed
     pages = [(nurse_email, "/visits"), (chair_email, f"/meetings/{meeting_id}"),
              (chair_email, "/patients"), (chair_email, "/patients?page=3"),
              (None, f"/calendar/{token}.ics")]
