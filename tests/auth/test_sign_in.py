@@ -214,6 +214,7 @@ def test_sign_in_keeps_a_same_site_next_page(client_request, make_user):
     assert response.headers["Location"] == "/patients?stage=palliative"
 
 
+@pytest.mark.real_commits  # 40 threads, each with a connection of its own
 def test_parallel_guesses_are_checked_no_more_than_the_limit(app, make_user):
     """40 guesses released together: only the limit's worth reach the password check."""
     import threading

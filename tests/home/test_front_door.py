@@ -67,10 +67,8 @@ def test_each_role_sees_its_own_front_door(app, make_user, make_patient):
 def test_the_front_door_reads_in_the_same_queries_at_2_and_40_patients(app, make_user,
                                                                       make_patient):
     def measure(extra):
-        from tests.conftest import empty_all_tables
-        with app.app_context():
-            db.session.remove()
-            empty_all_tables(db.engine)
+        from tests.conftest import empty_database
+        empty_database(app)
         _, nurse, gp, _, _ = _world(app, make_user, make_patient, extra)
         found = []
         for user in (nurse, gp):

@@ -5,6 +5,7 @@ audience, expired token, a response for another issuer) and sign-out."""
 
 from datetime import timedelta
 
+import pytest
 import requests
 import time_machine
 from sqlalchemy import select
@@ -265,6 +266,7 @@ def test_the_sign_in_start_needs_the_csrf_token(app, oidc):
     assert response.status_code == 400
 
 
+@pytest.mark.real_commits  # the provider's logout call reaches the app on a live server
 def test_back_channel_logout_from_the_provider_ends_the_session_here(app, oidc, make_user):
     """The user signs out at the provider (not here): the provider posts a signed logout
     token to the app, and the app's session that began there ends."""
