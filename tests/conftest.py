@@ -243,9 +243,21 @@ def ctx(app):
 
 @pytest.fixture(scope="session")
 def password_hash():
+    """PASSWORD as the app hashes it (argon2id, slow on purpose)."""
     from mdt.auth.service import hash_password
 
-    return hash_password(PASSWORD)  # hashed once: argon2id is slow on purpose
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def quick_password_hash():
+    """PASSWORD hashed with argon2id at its lowest cost, for the users tests make: the cost
+    is written in the hash and verifying reads it from there, so each sign-in in a test
+    takes microseconds instead of half a second. A test of the hashing (or of its timing)
+    uses password_hash, or make_user(password_hash=...)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
 def _detached(obj):
@@ -256,7 +268,7 @@ def _detached(obj):
 
 
 @pytest.fixture
-def make_user(app, password_hash):
+def make_user(app, quick_password_hash):
     from mdt.auth.models import User
     from mdt.teams.models import Membership
     from mdt.teams.service import get_or_create_team
@@ -267,7 +279,8 @@ def make_user(app, password_hash):
 
     def _make(email, team, role, **fields):
         user = User(email=email or f"{uuid.uuid4().hex[:8]}@example.nhs.uk",
-                    name=fields.pop("name", "Test User"), password_hash=password_hash, **fields)
+                    name=fields.pop("name", "Test User"),
+                    password_hash=fields.pop("password_hash", quick_password_hash), **fields)
         db.session.add(user)
         db.session.flush()
         if team:
