@@ -68,8 +68,11 @@ run: install pdf-libs
 	$(BIN)/flask --app wsgi seed-demo --password "$(DEMO_PASSWORD)"
 	$(BIN)/python scripts/run.py
 
+# Serial by default: on a busy 2-core machine pytest-xdist's `-n 2` was no faster (each worker
+# starts its own database, Redis and OpenID provider). Elsewhere: make test PYTEST_ARGS="-n auto"
+PYTEST_ARGS ?=
 test: install chromium pdf-libs oidc-provider
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

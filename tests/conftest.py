@@ -269,52 +269,33 @@ def _detached(obj):
 
 @pytest.fixture
 def make_user(app, quick_password_hash):
-    from mdt.auth.models import User
-    from mdt.teams.models import Membership
-    from mdt.teams.service import get_or_create_team
+    """make_user(email=None, team="Riverside", role="member", **fields): a user (through the
+    shared builder, mdt/demo/builder.py), detached for use outside an app context."""
+    from mdt.demo import builder
 
     def make(email=None, team="Riverside", role="member", **fields):
         with app.app_context():
-            return _detached(_make(email, team, role, **fields))
-
-    def _make(email, team, role, **fields):
-        user = User(email=email or f"{uuid.uuid4().hex[:8]}@example.nhs.uk",
-                    name=fields.pop("name", "Test User"),
-                    password_hash=fields.pop("password_hash", quick_password_hash), **fields)
-        db.session.add(user)
-        db.session.flush()
-        if team:
-            db.session.add(Membership(team_id=get_or_create_team(team).id, user_id=user.id,
-                                      role=role))
-        db.session.commit()
-        return user
+            fields.setdefault("password_hash", quick_password_hash)
+            return _detached(builder.user(
+                email=email or f"{uuid.uuid4().hex[:8]}@example.nhs.uk", team=team, role=role,
+                **fields))
     return make
 
 
 @pytest.fixture
 def make_patient(app):
-    from datetime import date
+    """make_patient(team="Riverside", given="Ann", family="Example", **fields): a patient on
+    the team's list (through the shared builder, as rows: no audit event)."""
+    from mdt.demo import builder
 
-    from mdt.demo import demo_nhs_numbers
-    from mdt.patients.models import Patient, PatientTeam
-    from mdt.teams.service import get_or_create_team
-
-    numbers = iter(demo_nhs_numbers(500, start=200001))
+    numbers = iter(builder.nhs_numbers(500, start=200001))
 
     def make(team="Riverside", given="Ann", family="Example", **fields):
         with app.app_context():
-            return _detached(_make(team, given, family, **fields))
-
-    def _make(team, given, family, **fields):
-        patient = Patient(nhs_number=fields.pop("nhs_number", next(numbers)), given_name=given,
-                          family_name=family, date_of_birth=fields.pop("date_of_birth",
-                                                                       date(1950, 1, 2)),
-                          **fields)
-        db.session.add(patient)
-        db.session.flush()
-        db.session.add(PatientTeam(patient_id=patient.id, team_id=get_or_create_team(team).id))
-        db.session.commit()
-        return patient
+            number = next(numbers)
+            return _detached(builder.patient(
+                team=team, given=given, family=family,
+                nhs_number=fields.pop("nhs_number", number), **fields))
     return make
 
 

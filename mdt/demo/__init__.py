@@ -8,18 +8,10 @@ from sqlalchemy import select, update
 
 from mdt.auth.models import PROFESSIONS, User
 from mdt.auth.service import find_user
-from mdt.demo import actions, meetings, visits
+from mdt.demo import actions, builder, meetings, visits
 from mdt.demo.lifecycle import add_lifecycle
 from mdt.extensions import db
-from mdt.patients.models import (
-    Hna,
-    HnaConcern,
-    KeyInfoSection,
-    KeyWorkerHandover,
-    Patient,
-    PatientTeam,
-)
-from mdt.patients.nhs_number import check_digit
+from mdt.patients.models import Hna, HnaConcern, KeyInfoSection, KeyWorkerHandover, PatientTeam
 from mdt.teams.service import add_user, get_or_create_team
 from mdt.timeutil import london_today
 
@@ -66,16 +58,7 @@ PATIENTS = [  # given, family, date of birth, address, postcode, practice
 ]
 
 
-def demo_nhs_numbers(count: int, start: int = 100001):
-    """Valid NHS numbers in the 999 test range, in a fixed order."""
-    found, serial = [], start
-    while len(found) < count:
-        nine = f"999{serial:06d}"
-        digit = check_digit(nine)
-        if digit is not None:
-            found.append(nine + str(digit))
-        serial += 1
-    return found
+demo_nhs_numbers = builder.nhs_numbers  # valid NHS numbers in the 999 test range
 
 
 def load_demo(password: str) -> list[tuple[str, str]]:
@@ -101,20 +84,21 @@ def load_demo(password: str) -> list[tuple[str, str]]:
              is_admin=True)
     accounts += extra
     other = get_or_create_team(OTHER_TEAM)
+    db.session.commit()
+    # Listed by each team's chair through the patients service (audited, as in real use).
+    chairs = {team.id: find_user("chair@example.nhs.uk").id,
+              other.id: find_user("hillside.chair@example.nhs.uk").id}
     numbers = demo_nhs_numbers(len(PATIENTS) + 1)
     patients = []
     for (given, family, dob, address, postcode, practice), number in zip(
             PATIENTS + [("Vera", "Lindqvist", date(1945, 1, 1), "1 Hill Road, Hillside",
                          "HS1 1AA", "Hillside Surgery")], numbers, strict=True):
-        patient = Patient(nhs_number=number, given_name=given, family_name=family,
-                          date_of_birth=dob, address=address, postcode=postcode,
-                          gp_practice=practice, phone="01632 960000")
-        db.session.add(patient)
-        db.session.flush()
-        db.session.add(PatientTeam(patient_id=patient.id,
-                                   team_id=other.id if given == "Vera" else team.id,
-                                   listed_on=london_today() - timedelta(days=200)))
-        patients.append(patient)
+        team_id = other.id if given == "Vera" else team.id
+        patients.append(builder.patient(
+            team=team_id, given=given, family=family, nhs_number=number, date_of_birth=dob,
+            address=address, postcode=postcode, gp_practice=practice, phone="01632 960000",
+            listed_on=london_today() - timedelta(days=200),
+            by=builder.team_actor(chairs[team_id], team_id)))
     _care_records(team, patients[:len(PATIENTS)])
     db.session.flush()
     by_email = {u.email.split("@")[0]: u for u in db.session.scalars(select(User))}

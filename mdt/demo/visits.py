@@ -2,18 +2,15 @@
 
 from datetime import timedelta
 
-from mdt.extensions import db
-from mdt.visits.models import Visit, VisitTask
-from mdt.visits.service import ensure_task_catalogue, task_types
+from mdt.demo import builder
 
 
 def add_visits(team, patients, by_email, today):
     """Tomorrow: the matron changes Sunita Sharma's syringe driver and a district nurse
     dresses her leg ulcer, the seed documents' example; the merge suggestion shows for both
     (the matron holds both skills). Not Patrick O'Connell: the demo records his death, which
-    cancels his visits."""
-    ensure_task_catalogue(team.id)
-    tasks = {t.name: t.id for t in task_types(team.id)}
+    cancels his visits. Planned by the chair through the visits service (audited)."""
+    chair = builder.team_actor(by_email["chair"].id, team.id)
     tomorrow = today + timedelta(days=1)
     plan = [  # patient index, professional, window, tasks
         (4, "chair", "morning", ["Syringe driver change"]),
@@ -24,9 +21,6 @@ def add_visits(team, patients, by_email, today):
         (6, "dn.murphy", "afternoon", ["Catheter care"]),
     ]
     for index, who, window, names in plan:
-        visit = Visit(team_id=team.id, patient_id=patients[index].id,
+        builder.visit(chair, team_id=team.id, patient_id=patients[index].id,
                       professional_id=by_email[who].id, day=tomorrow, window=window,
-                      minutes=30 * len(names), created_by_id=by_email["chair"].id)
-        db.session.add(visit)
-        db.session.flush()
-        db.session.add_all(VisitTask(visit_id=visit.id, task_type_id=tasks[n]) for n in names)
+                      tasks=names)
