@@ -1,13 +1,30 @@
 """The one place where UTC meets UK local time (Europe/London, with summer time)."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
 
+# Set only by clock_at (the demo's history): None is the real clock.
+_clock: ContextVar[datetime | None] = ContextVar("mdt_clock", default=None)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _clock.get() or datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime):
+    """Within it, "now" is `moment` (aware) for everything that asks utcnow or
+    london_today: the demo records its history through the services as it happened, each
+    step at its own time, audit trail included."""
+    token = _clock.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def as_utc(value: datetime) -> datetime:

@@ -2,34 +2,21 @@
 
 from datetime import datetime, time, timedelta
 
-from mdt.actions.models import Action, ActionLogEntry
-from mdt.extensions import db
+from mdt.demo import builder
 from mdt.timeutil import LONDON
 
 
 def add_action(team, by_email, *, patient_id, owner, text, raised, due_on, done_at=None,
-               cancel=False, case_id=None) -> Action:
-    """An action the chair raised at `raised`: done at `done_at`, cancelled nine days on, or
-    still open; with the log entries those changes make."""
-    action = Action(team_id=team.id, patient_id=patient_id, case_id=case_id, description=text,
-                    owner_id=by_email[owner].id, due_on=due_on,
-                    created_by_id=by_email["chair"].id, created_at=raised,
-                    status="cancelled" if cancel else "done" if done_at else "open",
-                    completed_at=done_at, completed_on=done_at.date() if done_at else None,
-                    cancel_reason="The family declined for now" if cancel else "")
-    db.session.add(action)
-    db.session.flush()
-    log = [(raised, by_email["chair"].id, "created", "", text)]
-    if done_at:
-        log.append((done_at, by_email[owner].id, "completed", "open", "done"))
-    if cancel:
-        log.append((raised + timedelta(days=9), by_email[owner].id, "cancelled", "open",
-                    "cancelled"))
-    for at, user_id, kind, old, new in log:
-        db.session.add(ActionLogEntry(action_id=action.id, team_id=team.id, at=at,
-                                      user_id=user_id, kind=kind, old_value=old,
-                                      new_value=new))
-    return action
+               cancel=False, case_id=None):
+    """An action the chair raised at `raised`: done at `done_at` (by its owner), cancelled
+    nine days on, or still open; through the actions service, each step at its own time."""
+    owner_actor = builder.team_actor(by_email[owner].id, team.id, "member")
+    return builder.action(
+        builder.team_actor(by_email["chair"].id, team.id), team_id=team.id,
+        description=text, owner_id=by_email[owner].id, due_on=due_on, patient_id=patient_id,
+        case_id=case_id, raised=raised, done_at=done_at, done_by=owner_actor,
+        cancelled_at=raised + timedelta(days=9) if cancel else None, cancelled_by=owner_actor,
+        cancel_reason="The family declined for now")
 
 
 def add_actions(team, patients, by_email, today):

@@ -108,3 +108,36 @@ def visit(by: Actor, *, team_id: int, patient_id: int, professional_id: int, day
                                  task_type_ids=[ids[name] for name in tasks])
     db.session.commit()
     return made
+
+
+def action(by: Actor, *, team_id: int, description: str, owner_id: int, due_on: date,
+           patient_id: int | None = None, case_id: int | None = None, raised=None,
+           done_at=None, done_by: Actor | None = None, cancelled_at=None,
+           cancelled_by: Actor | None = None, cancel_reason: str = ""):
+    """An action through the actions service (its log and audit trail as in real use): raised
+    `by` someone at `raised`, then done at `done_at` or cancelled at `cancelled_at` (each
+    step at its own time, by clock_at; None is now). Committed after each step."""
+    from mdt.actions import service
+
+    with _at(raised):
+        made = service.create_action(by, team_id=team_id, description=description,
+                                     owner_id=owner_id, due_on=due_on, patient_id=patient_id,
+                                     case_id=case_id)
+        db.session.commit()
+    if done_at is not None:
+        with _at(done_at):
+            service.complete(done_by or by, made)
+            db.session.commit()
+    if cancelled_at is not None:
+        with _at(cancelled_at):
+            service.cancel(cancelled_by or by, made, cancel_reason)
+            db.session.commit()
+    return made
+
+
+def _at(moment):
+    from contextlib import nullcontext
+
+    from mdt.timeutil import clock_at
+
+    return nullcontext() if moment is None else clock_at(moment)
