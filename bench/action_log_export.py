@@ -23,10 +23,9 @@ from sqlalchemy import insert  # noqa: E402
 
 from mdt import create_app  # noqa: E402
 from mdt.actions.models import Action, ActionLogEntry  # noqa: E402
-from mdt.auth.models import User  # noqa: E402
 from mdt.auth.service import hash_password  # noqa: E402
+from mdt.demo import builder  # noqa: E402
 from mdt.extensions import db  # noqa: E402
-from mdt.teams.models import Membership, Team  # noqa: E402
 from mdt.timeutil import utcnow  # noqa: E402
 
 PASSWORD = "bench-password-123"
@@ -36,12 +35,9 @@ def build(app, entries: int) -> None:
     from flask_migrate import upgrade
     with app.app_context():
         upgrade()
-        team = Team(name="Bench team")
-        user = User(email="bench@example.nhs.uk", name="Bench User",
-                    password_hash=hash_password(PASSWORD))
-        db.session.add_all([team, user])
-        db.session.flush()
-        db.session.add(Membership(team_id=team.id, user_id=user.id, role="chair"))
+        team = builder.team("Bench team")  # the shared builder (mdt/demo/builder.py)
+        user = builder.user(email="bench@example.nhs.uk", name="Bench User",
+                            password_hash=hash_password(PASSWORD), team=team.name, role="chair")
         actions = max(1, entries // 5)
         db.session.execute(insert(Action), [
             {"team_id": team.id, "owner_id": user.id, "created_by_id": user.id,

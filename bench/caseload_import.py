@@ -30,19 +30,15 @@ HEAD = ["NHS Number", "Title", "Forename", "Surname", "Date of Birth", "House Na
 def build(app, numbers, existing: int) -> None:
     from flask_migrate import upgrade
 
-    from mdt.auth.models import User
     from mdt.auth.service import hash_password
+    from mdt.demo import builder
     from mdt.patients.models import Patient, PatientTeam
-    from mdt.teams.models import Membership, Team
 
     with app.app_context():
         upgrade()
-        team = Team(name="Bench team")
-        chair = User(email="bench@example.nhs.uk", name="Bench Chair",
-                     password_hash=hash_password(PASSWORD))
-        db.session.add_all([team, chair])
-        db.session.flush()
-        db.session.add(Membership(team_id=team.id, user_id=chair.id, role="chair"))
+        team = builder.team("Bench team")  # the shared builder (mdt/demo/builder.py)
+        builder.user(email="bench@example.nhs.uk", name="Bench Chair",
+                     password_hash=hash_password(PASSWORD), team=team.name, role="chair")
         patients = [Patient(nhs_number=n, given_name="Bench", family_name=f"Person{i}",
                             date_of_birth=_dob(i), address="Old Road\nRiverside",
                             postcode="RV1 1AA") for i, n in enumerate(numbers[:existing])]

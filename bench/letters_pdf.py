@@ -32,23 +32,18 @@ def build(app, count: int) -> int:
 
     from mdt.actions.models import Action
     from mdt.auth.actor import Actor
-    from mdt.auth.models import User
     from mdt.auth.service import hash_password
-    from mdt.demo import demo_nhs_numbers
+    from mdt.demo import builder, demo_nhs_numbers
     from mdt.meetings.models import Case, Meeting
     from mdt.meetings.service import finish_meeting
     from mdt.patients.models import Patient, PatientTeam
-    from mdt.teams.models import Membership, Team
     from mdt.timeutil import utcnow
 
     with app.app_context():
         upgrade()
-        team = Team(name="Bench team")
-        gp = User(email="bench@example.nhs.uk", name="Dr Bench", organisation=PRACTICE,
-                  password_hash=hash_password(PASSWORD))
-        db.session.add_all([team, gp])
-        db.session.flush()
-        db.session.add(Membership(team_id=team.id, user_id=gp.id, role="chair"))
+        team = builder.team("Bench team")  # the shared builder (mdt/demo/builder.py)
+        gp = builder.user(email="bench@example.nhs.uk", name="Dr Bench", organisation=PRACTICE,
+                          password_hash=hash_password(PASSWORD), team=team.name, role="chair")
         meeting = Meeting(team_id=team.id, title="Bench MDT", starts_at=utcnow(),
                           ends_at=utcnow() + timedelta(hours=2), chair_id=gp.id,
                           uid="bench@neighbourhood-mdt", status="in_progress")

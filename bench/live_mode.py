@@ -27,22 +27,17 @@ PASSWORD = "bench-password-123"
 def build(app) -> int:
     from flask_migrate import upgrade
 
-    from mdt.auth.models import User
     from mdt.auth.service import hash_password
-    from mdt.demo import demo_nhs_numbers
+    from mdt.demo import builder, demo_nhs_numbers
     from mdt.meetings.models import Case, Meeting
     from mdt.patients.models import Patient, PatientTeam
-    from mdt.teams.models import Membership, Team
     from mdt.timeutil import utcnow
 
     with app.app_context():
         upgrade()
-        team = Team(name="Bench team")
-        chair = User(email="bench@example.nhs.uk", name="Bench Chair",
-                     password_hash=hash_password(PASSWORD))
-        db.session.add_all([team, chair])
-        db.session.flush()
-        db.session.add(Membership(team_id=team.id, user_id=chair.id, role="chair"))
+        team = builder.team("Bench team")  # the shared builder (mdt/demo/builder.py)
+        chair = builder.user(email="bench@example.nhs.uk", name="Bench Chair",
+                             password_hash=hash_password(PASSWORD), team=team.name, role="chair")
         meeting = Meeting(team_id=team.id, title="Bench MDT", starts_at=utcnow() + timedelta(days=7),
                           ends_at=utcnow() + timedelta(days=7, hours=2), chair_id=chair.id,
                           uid="bench@neighbourhood-mdt", status="in_progress")
