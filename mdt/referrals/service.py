@@ -18,14 +18,15 @@ from mdt.meetings import service as meetings
 from mdt.meetings.models import URGENCIES, Case, Meeting
 from mdt.patients.models import Patient, PatientTeam
 from mdt.patients.service import closed_message
+from mdt.referrals.lifecycle import OPEN, TRANSITIONS, ReferralStatus
 from mdt.referrals.models import STATUSES, Referral, ReferralEvent
 from mdt.teams.models import Membership
 from mdt.teams.service import is_member
 from mdt.timeutil import format_date, to_london, utcnow
+from mdt.transitions import check_transition
 
 TEXT_LIMIT = 2000
 MESSAGE_LIMIT = 2000
-OPEN = ("sent", "more_info")
 STALE = ("Someone else changed this referral while you were looking at it. Check what "
          "changed below, then try again if you still need to.")
 FIELD_NAMES = {"question": "The question for the MDT", "background": "Relevant background",
@@ -212,6 +213,7 @@ def update_and_resend(actor: Actor, referral: Referral, *, question: str, backgr
         values["question"], values["background"], values["tried"])
     referral.urgency, referral.presenter_id = urgency, presenter_id
     referral.preferred_date = preferred_date
+    check_transition(TRANSITIONS, referral.status, ReferralStatus.SENT, ReferralError)
     referral.status = "sent"
     changes = audit.diff(before, {"question": referral.question,
                                   "background": referral.background, "tried": referral.tried,
@@ -239,6 +241,7 @@ def withdraw(actor: Actor, referral: Referral, seen_version: int | None) -> Refe
     _require_status(referral, OPEN, "withdrawn")
     _require_version(referral, seen_version)
     before = referral.status
+    check_transition(TRANSITIONS, before, ReferralStatus.WITHDRAWN, ReferralError)
     referral.status, referral.updated_at = "withdrawn", utcnow()
     _event(actor, referral, "withdrawn")
     _audit(actor, referral, "change", {"status": [before, "withdrawn"]})
@@ -255,6 +258,7 @@ def ask_for_more(actor: Actor, referral: Referral, *, message: str,
     _require_version(referral, seen_version)
     message = _message(message, "message", "Enter what more information you need",
                        "Message")
+    check_transition(TRANSITIONS, referral.status, ReferralStatus.MORE_INFO, ReferralError)
     referral.status, referral.reply, referral.updated_at = "more_info", message, utcnow()
     _event(actor, referral, "more_info", message)
     _audit(actor, referral, "change", {"status": ["sent", "more_info"]})
@@ -272,6 +276,7 @@ def decline(actor: Actor, referral: Referral, *, reason: str,
     reason = _message(reason, "reason", "Enter the reason for declining the referral",
                       "Reason")
     before = referral.status
+    check_transition(TRANSITIONS, before, ReferralStatus.DECLINED, ReferralError)
     referral.status, referral.reply, referral.updated_at = "declined", reason, utcnow()
     _event(actor, referral, "declined", reason)
     _audit(actor, referral, "change", {"status": [before, "declined"]})
@@ -312,6 +317,7 @@ def accept(actor: Actor, referral: Referral, *, choice: str, seen_version: int |
     names = dict(db.session.execute(select(User.id, User.name).where(
         User.id == referral.referrer_id)).all())
     patient_id, before = referral.patient_id, referral.status
+    check_transition(TRANSITIONS, before, ReferralStatus.ACCEPTED, ReferralError)
     referral.status, referral.meeting_id, referral.updated_at = "accepted", meeting.id, utcnow()
     referral.reply = (message or "").strip()
     _event(actor, referral, "accepted", referral.reply)

@@ -15,7 +15,9 @@ from mdt.patients.models import PatientTeam
 from mdt.patients.service import closed_message
 from mdt.teams.service import is_member
 from mdt.timeutil import clock_problem, format_date, london_today, utcnow
+from mdt.transitions import check_transition
 from mdt.visits import merge as engine
+from mdt.visits.lifecycle import TRANSITIONS, VisitStatus
 from mdt.visits.models import WINDOWS, TaskType, Visit, VisitMerge, VisitTask
 
 REASON_LIMIT = 500
@@ -183,6 +185,7 @@ def cancel_visit(actor: Actor, visit: Visit, reason: str) -> Visit:
 def cancel_planned(actor: Actor, visit: Visit, reason: str) -> None:
     """Cancel a planned visit in the caller's transaction: audited, and the professional told
     (unless they cancelled it themselves)."""
+    check_transition(TRANSITIONS, visit.status, VisitStatus.CANCELLED, VisitError)
     visit.status, visit.cancel_reason = "cancelled", reason
     _audit(actor, visit.team_id, "change", visit.id, {"status": ["planned", "cancelled"],
                                                       "reason": reason,
@@ -260,6 +263,7 @@ def merge_visits(actor: Actor, *, host_visit_id: int, visit_ids: list[int],
     db.session.add(merge)
     host.minutes += added
     for guest in guests:
+        check_transition(TRANSITIONS, guest.status, VisitStatus.MERGED, VisitError)
         guest.status, guest.merged_into_id = "merged", host.id
         for _, task_type_id, _ in [t for t in tasks if t[0] == guest.id]:
             db.session.add(VisitTask(visit_id=host.id, task_type_id=task_type_id,
@@ -288,6 +292,7 @@ def unmerge(actor: Actor, merge: VisitMerge) -> None:
         db.session.delete(task)
     host.minutes = merge.host_before["minutes"]
     for guest in guests:
+        check_transition(TRANSITIONS, guest.status, VisitStatus.PLANNED, VisitError)
         guest.status, guest.merged_into_id = "planned", None
     merge.undone_at = utcnow()
     _audit(actor, host.team_id, "change", host.id, {"unmerged": merge.merged_visit_ids},
