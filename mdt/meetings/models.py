@@ -11,8 +11,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mdt.dbtypes import UTCDateTime
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
+from mdt.meetings.lifecycle import CaseStatus, MeetingStatus
 from mdt.timeutil import utcnow
 
 MEETING_STATUSES = {"scheduled": "Scheduled", "in_progress": "In progress",
@@ -48,7 +49,8 @@ class MeetingSeries(db.Model):
 
 class Meeting(db.Model):
     __tablename__ = "meetings"
-    __table_args__ = (UniqueConstraint("series_id", "occurrence_date"),)
+    __table_args__ = (UniqueConstraint("series_id", "occurrence_date"),
+                      one_of("status", MeetingStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -94,7 +96,7 @@ class Case(db.Model):
     """One patient on one meeting's case list."""
 
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("meeting_id", "patient_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "patient_id"), one_of("status", CaseStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)

@@ -1,8 +1,9 @@
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mdt.dbtypes import UTCDateTime
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
+from mdt.referrals.lifecycle import ReferralStatus
 from mdt.timeutil import utcnow
 
 STATUSES = {"sent": "Waiting for triage", "more_info": "More information asked for",
@@ -17,6 +18,7 @@ class Referral(db.Model):
     what has been tried, urgency, presenter, preferred meeting date; triaged by a chair."""
 
     __tablename__ = "referrals"
+    __table_args__ = (one_of("status", ReferralStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)

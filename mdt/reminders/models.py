@@ -1,8 +1,9 @@
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mdt.dbtypes import UTCDateTime
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
+from mdt.reminders.lifecycle import ReminderStatus
 from mdt.timeutil import utcnow
 
 
@@ -17,6 +18,7 @@ class Reminder(db.Model):
                          name="uq_reminders_key"),
         Index("ix_reminders_status_due_at", "status", "due_at"),
         Index("ix_reminders_expires_at", "expires_at"),
+        one_of("status", ReminderStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
