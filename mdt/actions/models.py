@@ -46,6 +46,18 @@ class Action(db.Model):
         return STATUSES[self.status]
 
     @property
+    def is_open(self) -> bool:
+        return self.status == ActionStatus.OPEN
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ActionStatus.DONE
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == ActionStatus.CANCELLED
+
+    @property
     def priority_label(self) -> str:
         return PRIORITIES.get(self.priority, self.priority)
 

@@ -48,6 +48,10 @@ class Reminder(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     @property
+    def is_failed(self) -> bool:
+        return self.status == ReminderStatus.FAILED
+
+    @property
     def key(self) -> tuple[str, str, str, str]:
         return (self.kind, self.subject, self.recipient, self.occasion)
 

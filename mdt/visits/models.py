@@ -57,6 +57,11 @@ class Visit(db.Model):
         return VISIT_STATUSES[self.status]
 
     @property
+    def is_planned(self) -> bool:
+        """Only a planned visit can be changed, cancelled or merged."""
+        return self.status == VisitStatus.PLANNED
+
+    @property
     def when_label(self) -> str:
         if self.window == "timed" and self.at_time:
             return f"{self.at_time:%H:%M}"
