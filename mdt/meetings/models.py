@@ -117,6 +117,10 @@ class Invitee(db.Model):
     def sent_apologies(self) -> bool:
         return self.attendance == "apologies"
 
+    @property
+    def attendance_recorded(self) -> bool:
+        return self.attendance != "invited"
+
 
 class Case(db.Model):
     """One patient on one meeting's case list."""
