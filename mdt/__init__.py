@@ -213,8 +213,9 @@ def _init_error_pages(app: Flask) -> None:
         return forbidden(error)
 
     app.register_error_handler(403, forbidden_or_assurance)
-    app.register_error_handler(404, refused(
-        404, "Page not found", "If you typed the web address, check it is correct."))
+    not_found = refused(404, "Page not found", "If you typed the web address, check it is "
+                        "correct.")
+    app.register_error_handler(404, not_found)
 
     def conflict(title, message):
         """Two requests that each passed their checks and then collided in the database (a
@@ -227,6 +228,20 @@ def _init_error_pages(app: Flask) -> None:
             audit_refusal(409)
             return page(409, title, message)
         return handler
+
+    # The refusal vocabulary (mdt/errors.py): what a view does not catch is answered here,
+    # audited like the aborts above.
+    from mdt import errors
+
+    app.register_error_handler(errors.NotFound, not_found)
+    app.register_error_handler(errors.Refused, forbidden_or_assurance)
+
+    def conflict_page(error):
+        db.session.rollback()
+        audit_refusal(409)
+        return page(409, error.title, error.description)
+
+    app.register_error_handler(errors.Conflict, conflict_page)
 
     app.register_error_handler(StaleDataError, conflict(
         "Someone else has just changed this", "Their change was saved a moment before "

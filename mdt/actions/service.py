@@ -11,6 +11,7 @@ from mdt.actions.models import PRIORITIES, Action, ActionLogEntry
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
+from mdt.errors import NotFound, Refused
 from mdt.extensions import db
 from mdt.patients.models import Hna, HnaConcern, PatientTeam
 from mdt.patients.service import closed_message
@@ -24,12 +25,8 @@ CONFLICT = ("Someone else changed this action while you were looking at it. Chec
             "action, then make your change again.")
 
 
-class ActionError(Exception):
+class ActionError(Refused):
     """Refused: {field: message}; nothing saved."""
-
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def get_action(actor: Actor, action_id: int) -> Action | None:
@@ -78,7 +75,7 @@ def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int
     errors = _text(description, "description", "a description of the action",
                    DESCRIPTION_LIMIT)
     if team_id not in actor.team_ids:
-        raise LookupError("not your team")
+        raise NotFound("not your team")
     if not is_member(team_id, owner_id):
         errors["owner_id"] = "Choose an owner from the team"
     if due_on is None:
@@ -89,7 +86,7 @@ def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int
         errors["priority"] = "Choose a priority"
     if patient_id is not None and db.session.scalar(select(PatientTeam.patient_id).where(
             PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) is None:
-        raise LookupError("patient not on this team")
+        raise NotFound("patient not on this team")
     if patient_id is not None and not bereavement and (
             closed := closed_message(patient_id, team_id)):
         errors["description"] = closed + ", except a bereavement follow-up"
@@ -99,7 +96,7 @@ def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int
             HnaConcern.id == concern_id, Hna.patient_id == patient_id,
             Hna.team_id == team_id))
         if concern is None:
-            raise LookupError("concern not on this patient")
+            raise NotFound("concern not on this patient")
         if concern.action_id is not None:
             errors["description"] = "This concern already has an action"
     if errors:

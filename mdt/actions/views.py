@@ -71,8 +71,6 @@ def new():
                 concern_id=concern_id)
         except service.ActionError as exc:
             apply_errors(form, exc.errors)
-        except LookupError:
-            abort(404)
         else:
             flash("Action added")
             target = (url_for("patients.show", patient_id=patient.id) + "#actions" if patient

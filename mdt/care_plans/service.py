@@ -7,15 +7,14 @@ from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.care_plans import content, queries
 from mdt.care_plans.models import CarePlanVersion
+from mdt.errors import Refused
 from mdt.extensions import db
 from mdt.patients.models import Patient
 from mdt.timeutil import london_today
 
 
-class CarePlanError(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+class CarePlanError(Refused):
+    """A care plan change refused: {field: message} for the form."""
 
 
 def draft(patient: Patient, team_id: int) -> tuple[dict, float]:

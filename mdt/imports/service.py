@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
+from mdt.errors import Refused
 from mdt.extensions import db
 from mdt.imports import parse
 from mdt.imports import plan as planner
@@ -21,7 +22,7 @@ KEEP_FOR = timedelta(hours=2)  # an upload not imported by then is dropped
 CHUNK = 900  # ids in one IN (...): under every database's limit on bound values
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
     """Nothing was imported: the message says why."""
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
+from mdt.errors import Refused
 from mdt.extensions import db
 from mdt.letters.content import practice_key
 from mdt.letters.models import OutcomeLetter
@@ -18,8 +19,8 @@ from mdt.teams.models import Membership
 from mdt.timeutil import to_london, utcnow
 
 
-class LetterRefused(Exception):
-    pass
+class LetterRefused(Refused):
+    """Only the practice (or a chair) files a letter."""
 
 
 def prepare_letters(actor: Actor, meeting: Meeting) -> list[OutcomeLetter]:

@@ -14,6 +14,7 @@ from mdt.actions.models import Action
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
+from mdt.errors import NotFound
 from mdt.extensions import db
 from mdt.meetings import cases
 from mdt.meetings.models import Case, Meeting
@@ -170,7 +171,7 @@ def apply(actor: Actor, patient: Patient, change: Change, seen_version: int | No
     links = {link.team_id: link for link in _links(patient.id, [change.team_id])}
     link = links.get(change.team_id)
     if link is None:
-        raise LookupError("patient not on this team")
+        raise NotFound("patient not on this team")
     name = check(link.status, change.target)
     errors = validate(change, patient, london_today())
     if change.target == Status.TRANSFERRED and not errors:

@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
+from mdt.errors import NotFound
 from mdt.extensions import db
 from mdt.meetings.agenda import MAX_MINUTES, grouped_order
 from mdt.meetings.lifecycle import CASE_TRANSITIONS, CaseStatus
@@ -53,7 +54,7 @@ def add_case(actor: Actor, meeting: Meeting, *, patient_id: int | None, reason: 
     patient = db.session.scalar(select(Patient).join(PatientTeam).where(
         Patient.id == patient_id, PatientTeam.team_id == meeting.team_id))
     if patient is None:
-        raise LookupError("patient not on this team")
+        raise NotFound("patient not on this team")
     errors = {}
     if closed := closed_message(patient_id, meeting.team_id):
         errors["patient_id"] = closed

@@ -22,8 +22,6 @@ def death_review(meeting_id: int, patient_id: int):
                            went_well=request.form.get("went_well", ""),
                            would_change=request.form.get("would_change", ""),
                            seen_version=int(version) if version.isdigit() else None)
-    except LookupError:
-        abort(404)
     except meetings.MeetingError as exc:
         audit.refused(actor, meeting.team_id, action="change", record_type="death_review",
                       record_id=meeting.id, errors=list(exc.errors), patient_id=patient_id)

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
+from mdt.errors import NotFound
 from mdt.extensions import db
 from mdt.meetings.models import DeathReview, Meeting
 from mdt.meetings.service import MeetingError
@@ -59,7 +60,7 @@ def save_review(actor: Actor, meeting: Meeting, patient_id: int, *, went_well: s
     if meeting.status == "cancelled":
         raise MeetingError({"form": "This meeting was cancelled"})
     if patient_id not in {row.patient.id for row in deaths_since_last(meeting)}:
-        raise LookupError("not a death for this meeting")
+        raise NotFound("not a death for this meeting")
     went_well, would_change = (went_well or "").strip(), (would_change or "").strip()
     errors = {}
     for name, value, label in (("went_well", went_well, "What went well"),

@@ -138,9 +138,6 @@ def attendance(meeting_id: int, invitee_id: int):
     try:
         invitee = meetings.set_attendance(actor, meeting, invitee_id,
                                           request.form.get("attendance", ""))
-    except LookupError:
-        from flask import abort
-        abort(404)
     except meetings.MeetingError:
         return "Choose present, apologies or absent", 400
     if htmx:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
+from mdt.errors import NotFound, Refused
 from mdt.extensions import db
 from mdt.meetings import recurrence
 from mdt.meetings.lifecycle import MEETING_TRANSITIONS, MeetingStatus
@@ -26,10 +27,8 @@ MAX_GUESTS = 50
 TEXT_LIMITS = {"title": 120, "location": 200, "video_url": 500}
 
 
-class MeetingError(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+class MeetingError(Refused):
+    """A meeting change refused: {field: message} for the form, nothing saved."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def _audit(actor, team_id, action, meeting_id, changes=None, record_type="meetin
 
 def schedule_meeting(actor: Actor, team_id: int, details: MeetingDetails) -> Meeting:
     if team_id not in actor.team_ids:
-        raise LookupError("not your team")
+        raise NotFound("not your team")
     guests = validate_details(actor, team_id, details)
     meeting = Meeting(team_id=team_id, title=details.title.strip(),
                       starts_at=details.starts_at(), ends_at=details.ends_at(),
@@ -176,7 +175,7 @@ def series_clock_check(rule: str, details: MeetingDetails) -> None:
 
 def create_series(actor: Actor, team_id: int, details: MeetingDetails, rule: str) -> MeetingSeries:
     if team_id not in actor.team_ids:
-        raise LookupError("not your team")
+        raise NotFound("not your team")
     guests = validate_details(actor, team_id, details)
     series_clock_check(rule, details)
     series = MeetingSeries(team_id=team_id, title=details.title.strip(), rrule=rule,
@@ -199,7 +198,7 @@ def open_occurrence(actor: Actor | None, series: MeetingSeries, day: date,
     if existing:
         return existing
     if not recurrence.is_occurrence(series.rrule, series.first_date, day):
-        raise LookupError("not a date of this series")
+        raise NotFound("not a date of this series")
     meeting = Meeting(team_id=series.team_id, series_id=series.id, occurrence_date=day,
                       title=series.title, starts_at=london_to_utc(day, series.start_time),
                       ends_at=london_to_utc(day, series.end_time), location=series.location,
@@ -444,7 +443,7 @@ def set_attendance(actor: Actor, meeting: Meeting, invitee_id: int, attendance: 
     invitee = db.session.scalar(select(Invitee).where(Invitee.id == invitee_id,
                                                       Invitee.meeting_id == meeting.id))
     if invitee is None:
-        raise LookupError("no such invitee")
+        raise NotFound("no such invitee")
     if attendance not in ATTENDANCE:
         raise MeetingError({"attendance": "Choose present, apologies or absent"})
     invitee.attendance = attendance
@@ -460,7 +459,7 @@ def send_apologies(actor: Actor, meeting: Meeting, sending: bool = True) -> Invi
     invitee = db.session.scalar(select(Invitee).where(Invitee.meeting_id == meeting.id,
                                                       Invitee.user_id == actor.user_id))
     if invitee is None:
-        raise LookupError("not invited")
+        raise NotFound("not invited")
     invitee.attendance = "apologies" if sending else "invited"
     db.session.commit()
     return invitee

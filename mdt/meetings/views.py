@@ -183,8 +183,6 @@ def add_case(meeting_id: int):
                               reason=form.reason.data, urgency=form.urgency.data,
                               presenter_id=form.presenter_id.data,
                               referred_by=form.referred_by.data)
-    except LookupError:
-        abort(404)
     except meetings.MeetingError as exc:
         apply_errors(form, exc.errors)
         return render_template("meetings/show.html",
@@ -358,8 +356,6 @@ def apologies(meeting_id: int):
     sending = request.form.get("send") != "no"
     try:
         meetings.send_apologies(actor, meeting, sending)
-    except LookupError:
-        abort(404)
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)

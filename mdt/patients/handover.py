@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
+from mdt.errors import NotFound
 from mdt.extensions import db
 from mdt.patients.models import KeyWorkerHandover, PatientTeam
 from mdt.patients.service import PatientError
@@ -29,7 +30,7 @@ def assign_key_worker(actor: Actor, *, patient_id: int, team_id: int, to_user_id
         PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) \
         if team_id in actor.team_ids else None
     if link is None:
-        raise LookupError("patient not on this team")
+        raise NotFound("patient not on this team")
     errors = {}
     reason = (reason or "").strip()
     if not reason:

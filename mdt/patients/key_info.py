@@ -6,6 +6,8 @@ has one, so the record can be shared with an EPaCCS system later."""
 from dataclasses import dataclass, field
 from datetime import date
 
+from mdt.errors import Refused
+
 PLACES = (
     ("home", "Home"), ("care_home", "Care home"), ("hospice", "Hospice"),
     ("hospital", "Hospital"), ("other", "Other"), ("not_discussed", "Not yet discussed"),
@@ -117,10 +119,8 @@ SECTIONS = (
 BY_NAME = {section.name: section for section in SECTIONS}
 
 
-class KeyInfoError(ValueError):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+class KeyInfoError(Refused, ValueError):
+    """A key information section refused: {field: message}."""
 
 
 def validate(section: Section, values: dict, *, date_of_birth: date, today: date) -> dict:

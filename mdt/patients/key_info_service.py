@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
+from mdt.errors import Conflict
 from mdt.extensions import db
 from mdt.patients import key_info
 from mdt.patients.models import KeyInfoSection, Patient
@@ -17,7 +18,7 @@ from mdt.timeutil import format_uk, london_today, utcnow
 
 
 @dataclass
-class SectionConflict(Exception):
+class SectionConflict(Conflict):
     """Someone saved this section since the user opened it: what it holds now."""
     changed_by: str
     changed_at: str

@@ -4,6 +4,7 @@ actions, reminders) are applied in mdt/lifecycle/service.py, the one place that 
 
 from enum import StrEnum
 
+from mdt.errors import Refused
 from mdt.patients.key_info import PLACES as KEY_INFO_PLACES
 
 
@@ -55,10 +56,8 @@ PLACES = tuple(value for value, _ in KEY_INFO_PLACES[:5])
 PLACE_LABELS = dict(KEY_INFO_PLACES)
 
 
-class TransitionRefused(ValueError):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+class TransitionRefused(Refused, ValueError):
+    """A pathway stage change the lifecycle does not allow: {field: message}."""
 
 
 def check(current: str, target: str) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
+from mdt.errors import Refused
 from mdt.extensions import db
 from mdt.patients import nhs_number
 from mdt.patients.listing import search_hmac
@@ -22,12 +23,8 @@ CONFLICT = ("Someone else saved changes to this record while you were editing it
             "are below and not yet saved: check the patient page, then save again.")
 
 
-class PatientError(Exception):
+class PatientError(Refused):
     """Refused input: {field: message} for the form, nothing saved."""
-
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
 
 
 def validate(data: dict) -> dict:

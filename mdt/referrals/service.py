@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
+from mdt.errors import NotFound, Refused
 from mdt.extensions import db
 from mdt.meetings import cases as case_service
 from mdt.meetings import service as meetings
@@ -33,10 +34,8 @@ FIELD_NAMES = {"question": "The question for the MDT", "background": "Relevant b
                "tried": "What has been tried"}
 
 
-class ReferralError(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+class ReferralError(Refused):
+    """A referral change refused: {field: message} for the form, nothing saved."""
 
 
 def link(referral_id: int) -> str:
@@ -72,16 +71,16 @@ def _validate(actor: Actor, team_id: int, *, question, background, tried, urgenc
 
 def _require_referrer(actor: Actor, referral: Referral) -> None:
     if referral.team_id not in actor.team_ids:
-        raise LookupError("not your team")
+        raise NotFound("not your team")
     if referral.referrer_id != actor.user_id:
-        raise PermissionError("only the referrer can change a referral")
+        raise Refused("only the referrer can change a referral")
 
 
 def _require_chair(actor: Actor, referral: Referral) -> None:
     if referral.team_id not in actor.team_ids:
-        raise LookupError("not your team")
+        raise NotFound("not your team")
     if not actor.is_chair(referral.team_id):
-        raise PermissionError("only a chair of the team triages referrals")
+        raise Refused("only a chair of the team triages referrals")
 
 
 def _require_status(referral: Referral, allowed, doing: str) -> None:
@@ -151,13 +150,13 @@ def send_referral(actor: Actor, *, team_id: int, patient_id: int | None, questio
     """A new referral, waiting for triage; the team's chairs are told. Sending the same
     referral twice (a double submit) gives back the first, not a second."""
     if team_id not in actor.team_ids:
-        raise LookupError("not your team")
+        raise NotFound("not your team")
     errors = {}
     if patient_id is None:
         errors["patient_id"] = "Choose the patient"
     elif db.session.scalar(select(PatientTeam.patient_id).where(
             PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) is None:
-        raise LookupError("patient not on this team")
+        raise NotFound("patient not on this team")
     elif closed := closed_message(patient_id, team_id):
         errors["patient_id"] = closed
     try:

@@ -86,8 +86,6 @@ def new():
             referral = referrals.send_referral(actor, team_id=team_id,
                                                patient_id=form.patient_id.data,
                                                today=london_today(), **_service_values(form))
-        except LookupError:
-            abort(404)
         except referrals.ReferralError as exc:
             apply_errors(form, exc.errors)
         else:
@@ -228,10 +226,6 @@ def _change(referral_id, form_class, key, call, done: str):
     form = form_class()
     try:
         call(actor, referral, form)
-    except PermissionError:
-        abort(403)
-    except LookupError:
-        abort(404)
     except referrals.ReferralError as exc:
         audit.refused(actor, referral.team_id, action="change", record_type="referral",
                       record_id=referral_id, errors=exc.errors, attempted=key)

@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
+from mdt.errors import NotFound
 from mdt.extensions import db
 from mdt.notifications.models import Notification
 from mdt.reminders import trigger
@@ -22,7 +23,7 @@ def team_topics(team_id: int) -> dict[str, bool]:
 
 def save_team_topics(actor: Actor, team_id: int, enabled: set[str]) -> dict[str, bool]:
     if team_id not in actor.team_ids or not actor.is_chair(team_id):
-        raise LookupError("not a chair of this team")
+        raise NotFound("not a chair of this team")
     before = team_topics(team_id)
     topics = {topic: topic in enabled for topic in TOPICS}
     row = db.session.get(ReminderSettings, team_id)
@@ -42,7 +43,7 @@ def save_team_topics(actor: Actor, team_id: int, enabled: set[str]) -> dict[str,
 def opt_out(email: str, topic: str) -> None:
     """Idempotent: unsubscribing twice is one opt-out."""
     if topic not in TOPICS:
-        raise LookupError("unknown topic")
+        raise NotFound("unknown topic")
     email = email.lower()
     exists = db.session.scalar(select(ReminderOptOut.id).where(
         ReminderOptOut.email == email, ReminderOptOut.topic == topic))

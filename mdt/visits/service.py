@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
+from mdt.errors import NotFound, Refused
 from mdt.extensions import db
 from mdt.notifications.models import Notification
 from mdt.patients.models import PatientTeam
@@ -23,10 +24,8 @@ from mdt.visits.models import WINDOWS, TaskType, Visit, VisitMerge, VisitTask
 REASON_LIMIT = 500
 
 
-class VisitError(Exception):
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+class VisitError(Refused):
+    """A visit change refused: {field: message} for the form, nothing saved."""
 
 
 def _audit(actor, team_id, action, visit_id, changes, record_type="visit"):
@@ -98,10 +97,10 @@ def plan_visit(actor: Actor, *, team_id: int, patient_id: int | None, profession
     """Create (or, given `visit` and the `seen_version` the user saw, change) a planned
     visit. Returns (visit, warnings)."""
     if team_id not in actor.team_ids:
-        raise LookupError("not your team")
+        raise NotFound("not your team")
     if patient_id is None or db.session.scalar(select(PatientTeam.patient_id).where(
             PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) is None:
-        raise LookupError("patient not on this team")
+        raise NotFound("patient not on this team")
     errors = {}
     if visit is None and (closed := closed_message(patient_id, team_id)):
         raise VisitError({"patient_id": closed})
@@ -234,7 +233,7 @@ def merge_visits(actor: Actor, *, host_visit_id: int, visit_ids: list[int],
     visits = {v.id: v for v in db.session.scalars(select(Visit).where(
         Visit.id.in_([host_visit_id, *ids]), Visit.team_id.in_(actor.team_ids)))}
     if host_visit_id not in visits or len(visits) != len(ids) + 1 or not ids:
-        raise LookupError("visits not found")
+        raise NotFound("visits not found")
     host, guests = visits[host_visit_id], [visits[i] for i in ids]
     group = [host, *guests]
     if any(versions.get(v.id) != v.version for v in group):

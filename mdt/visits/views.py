@@ -88,8 +88,6 @@ def _save(actor, team_id, form, visit=None):
     except service.VisitError as exc:
         apply_errors(form, exc.errors)
         return None
-    except LookupError:
-        abort(404)
     for warning in warnings:
         flash(warning)
     flash("Visit saved")
@@ -196,8 +194,6 @@ def merge():
     try:
         merged = service.merge_visits(actor, host_visit_id=host, visit_ids=ids,
                                       versions=versions)
-    except LookupError:
-        abort(404)
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(request.form.get("back") if str(request.form.get("back", "")).startswith(

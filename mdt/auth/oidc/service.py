@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from mdt import errors
 from mdt.auth.actor import Actor
 from mdt.auth.models import ROLES, Membership, User
 from mdt.auth.oidc.models import Identity, Invitation
@@ -17,7 +18,7 @@ ASK_A_CHAIR = ("Ask the chair of your team to invite you: they can do it from th
                "Invitations page. You will then be able to sign in with the same account.")
 
 
-class Refused(Exception):
+class Refused(errors.Refused):
     """A sign-in or a link that must not happen; the message is for the person."""
 
 
@@ -47,9 +48,9 @@ def claims_from(token: dict, issuer: str) -> Claims:
 
 # Invitations
 
-class InvitationError(ValueError):
+class InvitationError(errors.Refused, ValueError):
     def __init__(self, errors: dict):
-        super().__init__(next(iter(errors.values())))
+        Exception.__init__(self, next(iter(errors.values())))  # str(): the message
         self.errors = errors
 
 
