@@ -12,12 +12,14 @@ from mdt.actions.forms import (
     NoteForm,
     ReassignForm,
 )
+from mdt.actions.models import Action
 from mdt.actions.pages import BoardPage
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
+from mdt.loaders import load
 from mdt.patients import service as patients
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today
@@ -84,19 +86,12 @@ def new():
                            concern_id=concern_id, errors=error_list(form)), status
 
 
-def _action_or_404(actor, action_id):
-    action = service.get_action(actor, action_id)
-    if action is None:
-        abort(404)
-    return action
-
-
 @bp.get("/<int:action_id>")
 @team_member_required
 @shows_patient_data("action_page")
-def show(action_id: int):
+@load("action_id")
+def show(action_id: int, action: Action):
     actor = current_actor()
-    action = _action_or_404(actor, action_id)
     return _detail(actor, action)
 
 
@@ -133,9 +128,8 @@ def _done(action, message):
     return redirect(back, code=303)
 
 
-def _run(action_id, change, message, form_name=None, form=None):
+def _run(action, change, message, form_name=None, form=None):
     actor = current_actor()
-    action = _action_or_404(actor, action_id)
     try:
         change(actor, action)
     except service.ActionError as exc:
@@ -143,58 +137,64 @@ def _run(action_id, change, message, form_name=None, form=None):
         apply_errors(target, exc.errors)
         if htmx:
             return render_template("actions/_error.html", errors=error_list(target)), 400
-        return _detail(actor, service.get_action(actor, action_id), 400,
+        return _detail(actor, service.get_action(actor, action.id), 400,
                        **({form_name: target} if form_name else {"cancel_form": target}))
     return _done(action, message)
 
 
 @bp.post("/<int:action_id>/complete")
 @team_member_required
-def complete(action_id: int):
-    return _run(action_id, service.complete, "Action marked as done")
+@load("action_id")
+def complete(action_id: int, action: Action):
+    return _run(action, service.complete, "Action marked as done")
 
 
 @bp.post("/<int:action_id>/reopen")
 @team_member_required
-def reopen(action_id: int):
-    return _run(action_id, service.reopen, "Action reopened")
+@load("action_id")
+def reopen(action_id: int, action: Action):
+    return _run(action, service.reopen, "Action reopened")
 
 
 @bp.post("/<int:action_id>/notes")
 @team_member_required
-def add_note(action_id: int):
+@load("action_id")
+def add_note(action_id: int, action: Action):
     form = NoteForm()
-    return _run(action_id, lambda actor, action: service.add_note(actor, action, form.note.data),
+    return _run(action, lambda actor, action: service.add_note(actor, action, form.note.data),
                 "Progress note added", "note_form", form)
 
 
 @bp.post("/<int:action_id>/reassign")
 @team_member_required
-def reassign(action_id: int):
+@load("action_id")
+def reassign(action_id: int, action: Action):
     form = ReassignForm()
-    return _run(action_id, lambda actor, action: service.reassign(
+    return _run(action, lambda actor, action: service.reassign(
         actor, action, int_or_none(form.owner_id.raw_data[0] if form.owner_id.raw_data else None),
         int_or_none(form.version.data)), "Action reassigned", "reassign_form", form)
 
 
 @bp.post("/<int:action_id>/due")
 @team_member_required
-def change_due(action_id: int):
+@load("action_id")
+def change_due(action_id: int, action: Action):
     form = DueForm()
     form.validate()
     if form.due_on.errors:
         actor = current_actor()
-        return _detail(actor, _action_or_404(actor, action_id), 400, due_form=form)
-    return _run(action_id, lambda actor, action: service.change_due(
+        return _detail(actor, action, 400, due_form=form)
+    return _run(action, lambda actor, action: service.change_due(
         actor, action, form.due_on.data, int_or_none(form.version.data)),
         "Due date changed", "due_form", form)
 
 
 @bp.post("/<int:action_id>/cancel")
 @team_member_required
-def cancel(action_id: int):
+@load("action_id")
+def cancel(action_id: int, action: Action):
     form = CancelForm()
-    return _run(action_id, lambda actor, action: service.cancel(actor, action, form.reason.data),
+    return _run(action, lambda actor, action: service.cancel(actor, action, form.reason.data),
                 "Action cancelled", "cancel_form", form)
 
 

@@ -1,21 +1,24 @@
 """Deaths since the last meeting: the team's reflective review of each, from the meeting
 page (routes on the meetings blueprint)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from mdt.audit import service as audit
 from mdt.auth.scope import current_actor, team_member_required
+from mdt.loaders import load
 from mdt.meetings import deaths
 from mdt.meetings import service as meetings
-from mdt.meetings.views import _page_context, bp, meeting_or_404
+from mdt.meetings.models import Meeting
+from mdt.meetings.views import _page_context, bp
+from mdt.patients.models import Patient
 
 
 @bp.post("/<int:meeting_id>/deaths/<int:patient_id>")
 @team_member_required
-def death_review(meeting_id: int, patient_id: int):
+@load("meeting_id", "patient_id")
+def death_review(meeting_id: int, patient_id: int, meeting: Meeting, patient: Patient):
     """The team's reflective review of one death (any member may write it)."""
     actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
     version = request.form.get("version", "")
     try:
         deaths.save_review(actor, meeting, patient_id,

@@ -5,16 +5,17 @@ from flask import flash, redirect, render_template, request, url_for
 
 from mdt.actions.forms import ActionForm
 from mdt.audit.reads import shows_patient_data
-from mdt.auth.scope import team_member_required
+from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import htmx
 from mdt.forms import apply_errors, int_or_none
+from mdt.loaders import load
 from mdt.meetings import drafts, queries, recording
 from mdt.meetings import service as meetings
 from mdt.meetings.attendance import often_absent
 from mdt.meetings.forms import CaseRecordForm, WalkInForm
-from mdt.meetings.models import ATTENDANCE
+from mdt.meetings.models import ATTENDANCE, Case, Invitee, Meeting
 from mdt.meetings.pages import LivePage
-from mdt.meetings.views import bp, case_or_404, chaired_meeting
+from mdt.meetings.views import bp
 from mdt.timeutil import london_today, to_london, utcnow
 
 
@@ -28,10 +29,11 @@ def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
 
 @bp.post("/<int:meeting_id>/start")
 @team_member_required
-def start(meeting_id: int):
+@load("meeting_id", role="chair")
+def start(meeting_id: int, meeting: Meeting):
     """Starts the meeting; one planned for another day asks first ("this meeting is on
     8 Dec: start it now?")."""
-    actor, meeting = chaired_meeting(meeting_id)
+    actor = current_actor()
     if meetings.starts_another_day(meeting, london_today()) \
             and request.form.get("confirm") != "yes":
         return render_template("meetings/start_check.html", meeting=meeting,
@@ -43,8 +45,9 @@ def start(meeting_id: int):
 @bp.get("/<int:meeting_id>/live")
 @team_member_required
 @shows_patient_data("live_meeting")
-def live(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def live(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     return _live(actor, meeting, int_or_none(request.args.get("case")))
 
 
@@ -55,11 +58,11 @@ def _action_rows(count: int, formdata=None) -> list[ActionForm]:
 
 @bp.post("/<int:meeting_id>/live/<int:case_id>/record")
 @team_member_required
-def record_case(meeting_id: int, case_id: int):
+@load("meeting_id", "case_id", role="chair")
+def record_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
     """The whole case in one save; "Add another action" re-shows the form with one more
     row and everything typed kept (nothing is saved until the chair saves)."""
-    actor, meeting = chaired_meeting(meeting_id)
-    case = case_or_404(meeting, case_id)
+    actor = current_actor()
     form = CaseRecordForm()
     count = min(max(int_or_none(form.action_rows.data) or 1, 1), recording.MAX_ACTION_ROWS)
     if request.form.get("more") and count < recording.MAX_ACTION_ROWS:
@@ -81,7 +84,7 @@ def record_case(meeting_id: int, case_id: int):
                 key_worker_reason=form.key_worker_reason.data, defer=form.defer.data))
         except meetings.MeetingError as exc:
             _apply_record_errors(form, rows, exc.errors)
-            form.version.data = str(case_or_404(meeting, case_id).version)
+            form.version.data = str(case.version)
             return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
         message = recording.saved_message(done, to_london(utcnow()))
         following = request.form.get("next") and _following(meeting, case_id)
@@ -96,10 +99,10 @@ def record_case(meeting_id: int, case_id: int):
 
 @bp.post("/<int:meeting_id>/live/<int:case_id>/draft")
 @team_member_required
-def save_draft(meeting_id: int, case_id: int):
+@load("meeting_id", "case_id", role="chair")
+def save_draft(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
     """Keeps what the chair has typed so far (posted by the page after a pause in typing)."""
-    actor, meeting = chaired_meeting(meeting_id)
-    case = case_or_404(meeting, case_id)
+    actor = current_actor()
     draft = drafts.keep(actor.user_id, case, {name: request.form.get(name, "")
                                               for name in drafts.FIELDS})
     return render_template("meetings/_draft_status.html", kept_at=draft.updated_at,
@@ -133,8 +136,9 @@ def _following(meeting, case_id) -> int | None:
 
 @bp.post("/<int:meeting_id>/attendance/<int:invitee_id>")
 @team_member_required
-def attendance(meeting_id: int, invitee_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", "invitee_id", role="chair")
+def attendance(meeting_id: int, invitee_id: int, meeting: Meeting, invitee: Invitee):
+    actor = current_actor()
     try:
         invitee = meetings.set_attendance(actor, meeting, invitee_id,
                                           request.form.get("attendance", ""))
@@ -148,8 +152,9 @@ def attendance(meeting_id: int, invitee_id: int):
 
 @bp.post("/<int:meeting_id>/attendance/everyone")
 @team_member_required
-def everyone_present(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def everyone_present(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     marked = meetings.everyone_present(actor, meeting)
     if htmx:
         return render_template("meetings/_attendance_list.html", meeting=meeting,
@@ -161,8 +166,9 @@ def everyone_present(meeting_id: int):
 
 @bp.post("/<int:meeting_id>/walk-ins")
 @team_member_required
-def walk_in(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def walk_in(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     form = WalkInForm()
     try:
         meetings.add_walk_in(actor, meeting, form.name.data, form.email.data or "")
@@ -175,9 +181,9 @@ def walk_in(meeting_id: int):
 
 @bp.get("/<int:meeting_id>/finish")
 @team_member_required
-def finish_check(meeting_id: int):
+@load("meeting_id", role="chair")
+def finish_check(meeting_id: int, meeting: Meeting):
     """What finishing will do, asked once before it is done."""
-    actor, meeting = chaired_meeting(meeting_id)
     if meeting.status == "finished":
         return redirect(url_for("meetings.minutes", meeting_id=meeting.id), code=303)
     return render_template("meetings/finish_check.html", meeting=meeting,
@@ -187,8 +193,9 @@ def finish_check(meeting_id: int):
 
 @bp.post("/<int:meeting_id>/undo-finish")
 @team_member_required
-def undo_finish(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def undo_finish(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     try:
         back = meetings.undo_finish(actor, meeting)
     except meetings.MeetingError as exc:
@@ -201,8 +208,9 @@ def undo_finish(meeting_id: int):
 
 @bp.post("/<int:meeting_id>/finish")
 @team_member_required
-def finish(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def finish(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     try:
         target, moved = meetings.finish_meeting(actor, meeting)
     except meetings.MeetingError as exc:

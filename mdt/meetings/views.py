@@ -8,10 +8,10 @@ from flask_login import current_user
 from mdt.actions import export
 from mdt.audit import service as audit
 from mdt.audit.reads import shows_patient_data
-from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
+from mdt.loaders import load
 from mdt.meetings import cases as case_service
 from mdt.meetings import deaths, queries, recurrence, timing
 from mdt.meetings import service as meetings
@@ -24,7 +24,7 @@ from mdt.meetings.forms import (
     parse_clock,
     parse_fold,
 )
-from mdt.meetings.models import Case, Meeting
+from mdt.meetings.models import Case, Meeting, MeetingSeries
 from mdt.meetings.pages import MeetingPage
 from mdt.teams.service import member_choices, team_names
 from mdt.timeutil import london_today, to_london, utcnow
@@ -32,35 +32,6 @@ from mdt.timeutil import london_today, to_london, utcnow
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
-
-
-def meeting_or_404(actor: Actor, meeting_id: int) -> Meeting:
-    meeting = queries.get_meeting(actor, meeting_id)
-    if meeting is None:
-        abort(404)
-    return meeting
-
-
-def require_chair(actor: Actor, meeting: Meeting) -> None:
-    """The team's chairs and the meeting's own chair run it."""
-    if not (actor.is_chair(meeting.team_id) or meeting.chair_id == actor.user_id):
-        abort(403)
-
-
-def chaired_meeting(meeting_id: int) -> tuple[Actor, Meeting]:
-    """The current user and the meeting, which they must chair: 404 for another team's,
-    403 for a member who does not run it."""
-    actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
-    require_chair(actor, meeting)
-    return actor, meeting
-
-
-def case_or_404(meeting: Meeting, case_id: int) -> Case:
-    case = db.session.get(Case, case_id)
-    if case is None or case.meeting_id != meeting.id:
-        abort(404)
-    return case
 
 
 @bp.get("")
@@ -127,13 +98,13 @@ def new():
 
 @bp.post("/series/<int:series_id>/<day>")
 @team_member_required
-def open_occurrence(series_id: int, day: str):
+@load("series_id")
+def open_occurrence(series_id: int, day: str, series: MeetingSeries):
     from datetime import date
     actor = current_actor()
-    series = queries.get_series(actor, series_id) or abort(404)
     try:
         meeting = meetings.open_occurrence(actor, series, date.fromisoformat(day))
-    except (ValueError, LookupError):
+    except ValueError:
         abort(404)
     return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
 
@@ -153,9 +124,9 @@ def _audit_view(actor, meeting):
 @bp.get("/<int:meeting_id>")
 @team_member_required
 @shows_patient_data("meeting")
-def show(meeting_id: int):
+@load("meeting_id")
+def show(meeting_id: int, meeting: Meeting):
     actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
     context = _page_context(actor, meeting)
     _audit_view(actor, meeting)  # after loading: the row names the patients the page shows
     return render_template("meetings/show.html", **context)
@@ -164,18 +135,18 @@ def show(meeting_id: int):
 @bp.get("/<int:meeting_id>/case-status")
 @team_member_required
 @shows_patient_data("meeting_cases")
-def case_status(meeting_id: int):
+@load("meeting_id")
+def case_status(meeting_id: int, meeting: Meeting):
     """The case list's statuses, polled by attendees while the meeting runs."""
     actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
     return render_template("meetings/_case_list.html", **_page_context(actor, meeting))
 
 
 @bp.post("/<int:meeting_id>/cases")
 @team_member_required
-def add_case(meeting_id: int):
+@load("meeting_id")
+def add_case(meeting_id: int, meeting: Meeting):
     actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
     form = CaseForm()
     form.validate()
     try:
@@ -199,13 +170,14 @@ def _after_case_change(actor, meeting):
 
 @bp.post("/<int:meeting_id>/cases/<int:case_id>/move")
 @team_member_required
-def move_case(meeting_id: int, case_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", "case_id", role="chair")
+def move_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
+    actor = current_actor()
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
     try:
-        case_service.move_case(actor, meeting, case_or_404(meeting, case_id), direction)
+        case_service.move_case(actor, meeting, case, direction)
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
     return _after_case_change(actor, meeting)
@@ -213,8 +185,9 @@ def move_case(meeting_id: int, case_id: int):
 
 @bp.post("/<int:meeting_id>/cases/order")
 @team_member_required
-def reorder_cases(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def reorder_cases(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     ids = [int_or_none(v) for v in request.form.getlist("case_ids")]
     try:
         case_service.reorder(actor, meeting, [i for i in ids if i is not None])
@@ -225,10 +198,10 @@ def reorder_cases(meeting_id: int):
 
 @bp.post("/<int:meeting_id>/cases/<int:case_id>/timing")
 @team_member_required
-def case_timing(meeting_id: int, case_id: int):
+@load("meeting_id", "case_id", role="chair")
+def case_timing(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
     """The chair's estimate for one case, and a break after it."""
-    actor, meeting = chaired_meeting(meeting_id)
-    case = case_or_404(meeting, case_id)
+    actor = current_actor()
     try:
         case_service.set_timing(actor, meeting, case,
                                 minutes=int_or_none(request.form.get("minutes")),
@@ -246,8 +219,9 @@ def case_timing(meeting_id: int, case_id: int):
 
 @bp.post("/<int:meeting_id>/cases/group")
 @team_member_required
-def group_cases(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def group_cases(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     by = request.form.get("by")
     if by not in timing.GROUPINGS:
         abort(400)
@@ -265,9 +239,9 @@ def group_cases(meeting_id: int):
 
 @bp.post("/<int:meeting_id>/cases/<int:case_id>/remove")
 @team_member_required
-def remove_case(meeting_id: int, case_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
-    case = case_or_404(meeting, case_id)
+@load("meeting_id", "case_id", role="chair")
+def remove_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
+    actor = current_actor()
     form = RemoveCaseForm()
     try:
         case_service.remove_case(actor, meeting, case, form.removed_reason.data)
@@ -282,8 +256,9 @@ def remove_case(meeting_id: int, case_id: int):
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
 @team_member_required
-def edit(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def edit(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     form = EditMeetingForm()
     form.chair_id.choices = member_choices(meeting.team_id)
     if form.validate_on_submit():
@@ -312,8 +287,9 @@ def edit(meeting_id: int):
 
 @bp.post("/<int:meeting_id>/cancel")
 @team_member_required
-def cancel(meeting_id: int):
-    actor, meeting = chaired_meeting(meeting_id)
+@load("meeting_id", role="chair")
+def cancel(meeting_id: int, meeting: Meeting):
+    actor = current_actor()
     try:
         target, moved = meetings.cancel_meeting(actor, meeting)
     except meetings.MeetingError as exc:
@@ -329,9 +305,9 @@ def cancel(meeting_id: int):
 @bp.get("/<int:meeting_id>/minutes")
 @team_member_required
 @shows_patient_data("minutes")
-def minutes(meeting_id: int):
+@load("meeting_id")
+def minutes(meeting_id: int, meeting: Meeting):
     actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
     _audit_view(actor, meeting)
     rows = queries.case_rows(meeting, include_removed=True)
     undo_until = meeting.finished_at + timedelta(minutes=meetings.UNDO_MINUTES) \
@@ -349,10 +325,10 @@ def minutes(meeting_id: int):
 
 @bp.post("/<int:meeting_id>/apologies")
 @team_member_required
-def apologies(meeting_id: int):
+@load("meeting_id")
+def apologies(meeting_id: int, meeting: Meeting):
     """The signed-in invitee sends (or takes back) her apologies before the meeting."""
     actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
     sending = request.form.get("send") != "no"
     try:
         meetings.send_apologies(actor, meeting, sending)
@@ -366,9 +342,9 @@ def apologies(meeting_id: int):
 @bp.get("/<int:meeting_id>/actions.csv")
 @team_member_required
 @shows_patient_data("meeting_actions")
-def actions_csv(meeting_id: int):
+@load("meeting_id")
+def actions_csv(meeting_id: int, meeting: Meeting):
     actor = current_actor()
-    meeting = meeting_or_404(actor, meeting_id)
     audit.record(user_id=actor.user_id, role=actor.role(meeting.team_id),
                  team_id=meeting.team_id, action="export", record_type="meeting_actions",
                  record_id=meeting.id, changes={"format": "csv"})

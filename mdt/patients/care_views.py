@@ -7,25 +7,18 @@ from mdt.audit.reads import shows_patient_data
 from mdt.auth.oidc import assurance
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.forms import apply_errors, error_list
+from mdt.loaders import load
 from mdt.patients import hna as hna_service
 from mdt.patients import key_info, service
 from mdt.patients.forms import HnaForm, KeyWorkerForm, StageForm, section_form_class
 from mdt.patients.handover import assign_key_worker
 from mdt.patients.key_info_queries import load_sections
 from mdt.patients.key_info_service import SectionConflict, save_section
+from mdt.patients.models import Patient
 from mdt.patients.overview import load_overview, team_links
 from mdt.patients.views import bp
 from mdt.teams.service import member_choices, team_members
 from mdt.timeutil import london_today
-
-
-def _patient_or_404(actor, patient_id):
-    patient = service.get_patient(actor, patient_id)
-    if patient is None:
-        abort(404)
-    return patient
-
-
 
 
 def _back_to(patient_id, message, anchor=""):
@@ -41,9 +34,9 @@ def _render(template, form, status_ok=200, **context):
 @bp.route("/<int:patient_id>/key-worker", methods=["GET", "POST"])
 @team_member_required
 @shows_patient_data("key_worker_page")
-def key_worker(patient_id: int):
+@load("patient_id")
+def key_worker(patient_id: int, patient: Patient):
     actor = current_actor()
-    patient = _patient_or_404(actor, patient_id)
     link = team_links(actor, patient_id)[0]
     form = KeyWorkerForm()
     form.key_worker_id.choices = [("", "No key worker")] + [
@@ -72,9 +65,9 @@ def key_worker(patient_id: int):
 @team_member_required
 @shows_patient_data("key_information_page")
 @assurance.require("KEY_INFORMATION_MIN_ASSURANCE", "Key information")
-def key_information(patient_id: int, section_name: str):
+@load("patient_id")
+def key_information(patient_id: int, section_name: str, patient: Patient):
     actor = current_actor()
-    patient = _patient_or_404(actor, patient_id)
     section = key_info.BY_NAME.get(section_name) or abort(404)
     if section_name == "death":
         # A death is recorded once, with everything that follows it (issue 17): saving a
@@ -109,9 +102,9 @@ def key_information(patient_id: int, section_name: str):
 @bp.route("/<int:patient_id>/stage", methods=["GET", "POST"])
 @team_member_required
 @shows_patient_data("pathway_stage_page")
-def stage(patient_id: int):
+@load("patient_id")
+def stage(patient_id: int, patient: Patient):
     actor = current_actor()
-    patient = _patient_or_404(actor, patient_id)
     form = StageForm()
     if form.validate_on_submit():
         try:
@@ -133,9 +126,9 @@ def stage(patient_id: int):
 @bp.route("/<int:patient_id>/hnas/new", methods=["GET", "POST"])
 @team_member_required
 @shows_patient_data("hna_page")
-def new_hna(patient_id: int):
+@load("patient_id")
+def new_hna(patient_id: int, patient: Patient):
     actor = current_actor()
-    patient = _patient_or_404(actor, patient_id)
     link = team_links(actor, patient_id)[0]
     form = HnaForm()
     form.assessed_by_id.choices = member_choices(link.team_id, "Choose a person")
@@ -157,10 +150,11 @@ def new_hna(patient_id: int):
 @bp.get("/<int:patient_id>/summary")
 @team_member_required
 @shows_patient_data("patient_summary")
-def summary(patient_id: int):
+@load("patient_id")
+def summary(patient_id: int, patient: Patient):
     """One printable A4 page for the patient's home folder or a care home's red bag."""
     actor = current_actor()
-    patient = service.view_patient(actor, patient_id) or abort(404)
+    service.record_view(actor, patient)
     return render_template("patients/summary.html", overview=load_overview(actor, patient),
                            sections=key_info.SECTIONS, today=london_today())
 

@@ -161,11 +161,16 @@ def view_patient(actor: Actor, patient_id: int) -> Patient | None:
     patient = get_patient(actor, patient_id)
     if patient is None:
         return None
+    record_view(actor, patient)
+    return patient
+
+
+def record_view(actor: Actor, patient: Patient) -> None:
+    """Audit a view of the patient's record (the patient already loaded, in scope)."""
     team_id = primary_team_id(actor, patient.id)
     audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
                  action="view", record_type="patient", record_id=patient.id)
     db.session.commit()
-    return patient
 
 
 def record_list_view(actor: Actor, filters, rows) -> None:

@@ -1,10 +1,11 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, current_team_ids, current_teams, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list
+from mdt.loaders import load
 from mdt.patients import service
 from mdt.patients.forms import EditPatientForm, NewPatientForm, SearchForm
 from mdt.patients.listing import (
@@ -15,7 +16,7 @@ from mdt.patients.listing import (
     list_patients,
     page_number,
 )
-from mdt.patients.models import PATHWAY_STAGES
+from mdt.patients.models import PATHWAY_STAGES, Patient
 from mdt.patients.pages import PatientPage
 from mdt.teams.service import team_members
 
@@ -107,22 +108,19 @@ def new():
 @bp.get("/<int:patient_id>")
 @team_member_required
 @shows_patient_data("patient")
-def show(patient_id: int):
+@load("patient_id")
+def show(patient_id: int, patient: Patient):
     actor = current_actor()
-    patient = service.view_patient(actor, patient_id)
-    if patient is None:
-        abort(404)
+    service.record_view(actor, patient)
     return render_template("patients/show.html", **PatientPage.build(actor, patient).context())
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
 @team_member_required
 @shows_patient_data("patient_edit_page")
-def edit(patient_id: int):
+@load("patient_id")
+def edit(patient_id: int, patient: Patient):
     actor = current_actor()
-    patient = service.get_patient(actor, patient_id)
-    if patient is None:
-        abort(404)
     form = EditPatientForm(obj=patient)
     if form.validate_on_submit():
         try:

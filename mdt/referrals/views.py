@@ -8,6 +8,7 @@ from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list, int_or_none
+from mdt.loaders import load
 from mdt.meetings.models import URGENCIES
 from mdt.patients.listing import patient_choices
 from mdt.referrals import queries
@@ -18,13 +19,6 @@ from mdt.teams.service import member_choices
 from mdt.timeutil import format_date, london_today
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
-
-
-def _referral_or_404(actor: Actor, referral_id: int) -> Referral:
-    referral = queries.get_referral(actor, referral_id)
-    if referral is None:
-        abort(404)
-    return referral
 
 
 def _date_choices(actor, team_id, keep=None):
@@ -169,9 +163,9 @@ def _preselect(referral, options) -> str:
 @bp.get("/<int:referral_id>")
 @team_member_required
 @shows_patient_data("referral")
-def show(referral_id: int):
+@load("referral_id")
+def show(referral_id: int, referral: Referral):
     actor = current_actor()
-    referral = _referral_or_404(actor, referral_id)
     audit.record(user_id=actor.user_id, role=actor.role(referral.team_id),
                  team_id=referral.team_id, action="view", record_type="referral",
                  record_id=referral.id)
@@ -182,9 +176,9 @@ def show(referral_id: int):
 @bp.route("/<int:referral_id>/edit", methods=["GET", "POST"])
 @team_member_required
 @shows_patient_data("referral_page")
-def edit(referral_id: int):
+@load("referral_id")
+def edit(referral_id: int, referral: Referral):
     actor = current_actor()
-    referral = _referral_or_404(actor, referral_id)
     if referral.referrer_id != actor.user_id:
         abort(403)
     row = queries.referral_row(actor, referral_id)
@@ -218,11 +212,10 @@ def edit(referral_id: int):
                            patient=row.patient, errors=error_list(form)), status
 
 
-def _change(referral_id, form_class, key, call, done: str):
+def _change(referral, form_class, key, call, done: str):
     """A state change from the referral page: POST-redirect-GET, or the page again with the
     error summary (status 400)."""
-    actor = current_actor()
-    referral = _referral_or_404(actor, referral_id)
+    actor, referral_id = current_actor(), referral.id
     form = form_class()
     try:
         call(actor, referral, form)
@@ -241,8 +234,9 @@ def _version(form):
 
 @bp.post("/<int:referral_id>/accept")
 @team_member_required
-def accept(referral_id: int):
-    return _change(referral_id, AcceptForm, "accept", lambda actor, referral, form:
+@load("referral_id")
+def accept(referral_id: int, referral: Referral):
+    return _change(referral, AcceptForm, "accept", lambda actor, referral, form:
                    referrals.accept(actor, referral, choice=form.meeting.data,
                                     message=form.message.data or "",
                                     seen_version=_version(form), today=london_today()),
@@ -251,8 +245,9 @@ def accept(referral_id: int):
 
 @bp.post("/<int:referral_id>/more-information")
 @team_member_required
-def ask_for_more(referral_id: int):
-    return _change(referral_id, MoreInfoForm, "more", lambda actor, referral, form:
+@load("referral_id")
+def ask_for_more(referral_id: int, referral: Referral):
+    return _change(referral, MoreInfoForm, "more", lambda actor, referral, form:
                    referrals.ask_for_more(actor, referral, message=form.message.data,
                                           seen_version=_version(form)),
                    "Referral sent back asking for more information")
@@ -260,8 +255,9 @@ def ask_for_more(referral_id: int):
 
 @bp.post("/<int:referral_id>/decline")
 @team_member_required
-def decline(referral_id: int):
-    return _change(referral_id, DeclineForm, "decline", lambda actor, referral, form:
+@load("referral_id")
+def decline(referral_id: int, referral: Referral):
+    return _change(referral, DeclineForm, "decline", lambda actor, referral, form:
                    referrals.decline(actor, referral, reason=form.reason.data,
                                      seen_version=_version(form)),
                    "Referral declined")
@@ -269,7 +265,8 @@ def decline(referral_id: int):
 
 @bp.post("/<int:referral_id>/withdraw")
 @team_member_required
-def withdraw(referral_id: int):
-    return _change(referral_id, WithdrawForm, "withdraw", lambda actor, referral, form:
+@load("referral_id")
+def withdraw(referral_id: int, referral: Referral):
+    return _change(referral, WithdrawForm, "withdraw", lambda actor, referral, form:
                    referrals.withdraw(actor, referral, seen_version=_version(form)),
                    "Referral withdrawn")

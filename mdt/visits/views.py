@@ -10,13 +10,14 @@ from mdt.auth.models import SKILLS
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list, int_or_none
+from mdt.loaders import load
 from mdt.meetings.forms import parse_clock
 from mdt.patients.listing import patient_choices
 from mdt.teams.service import member_choices
 from mdt.timeutil import london_today
 from mdt.visits import queries, service
 from mdt.visits.forms import CancelVisitForm, TaskTypeForm, VisitForm
-from mdt.visits.models import TaskType, VisitMerge
+from mdt.visits.models import TaskType, Visit, VisitMerge
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -116,19 +117,12 @@ def new():
                            errors=error_list(form)), status
 
 
-def _visit_or_404(actor, visit_id):
-    visit = service.get_visit(actor, visit_id)
-    if visit is None:
-        abort(404)
-    return visit
-
-
 @bp.route("/<int:visit_id>", methods=["GET", "POST"])
 @team_member_required
 @shows_patient_data("visit_page")
-def edit(visit_id: int):
+@load("visit_id")
+def edit(visit_id: int, visit: Visit):
     actor = current_actor()
-    visit = _visit_or_404(actor, visit_id)
     form = VisitForm()
     _visit_form(actor, visit.team_id, form)
     if form.is_submitted() and form.validate():
@@ -149,9 +143,9 @@ def edit(visit_id: int):
 
 @bp.post("/<int:visit_id>/cancel")
 @team_member_required
-def cancel(visit_id: int):
+@load("visit_id")
+def cancel(visit_id: int, visit: Visit):
     actor = current_actor()
-    visit = _visit_or_404(actor, visit_id)
     form = CancelVisitForm()
     try:
         service.cancel_visit(actor, visit, form.reason.data)
@@ -205,19 +199,17 @@ def merge():
 
 @bp.post("/merges/<int:merge_id>/unmerge")
 @team_member_required
-def unmerge(merge_id: int):
+@load("merge_id")
+def unmerge(merge_id: int, merge: VisitMerge):
     actor = current_actor()
-    merged = db.session.get(VisitMerge, merge_id)
-    if merged is None or merged.team_id not in actor.team_ids:
-        abort(404)
     try:
-        service.unmerge(actor, merged)
+        service.unmerge(actor, merge)
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
     else:
         flash("Merge undone: the original visits are back")
-    return redirect(url_for("visits.board", date=merged.day.isoformat(),
-                            team_id=merged.team_id), code=303)
+    return redirect(url_for("visits.board", date=merge.day.isoformat(),
+                            team_id=merge.team_id), code=303)
 
 
 @bp.route("/tasks", methods=["GET", "POST"])
