@@ -20,7 +20,8 @@ from mdt.auth.scope import current_actor, current_teams, team_member_required
 from mdt.calendar import feed_cache, feeds, invitations, service
 from mdt.calendar.forms import FeedLinkForm
 from mdt.extensions import db
-from mdt.meetings import queries
+from mdt.loaders import load
+from mdt.meetings.models import Meeting
 from mdt.teams.models import Team
 from mdt.timeutil import london_today
 
@@ -35,10 +36,8 @@ def _base_url() -> str:
 
 @bp.get("/meetings/<int:meeting_id>/invite.ics")
 @team_member_required
-def invite(meeting_id: int):
-    meeting = queries.get_meeting(current_actor(), meeting_id)
-    if meeting is None:
-        abort(404)
+@load("meeting_id")
+def invite(meeting_id: int, meeting: Meeting):
     found = invitations.meeting_invitation(meeting, _base_url(),
                                            for_user=current_actor().user_id)
     return Response(found.ics, content_type=found.content_type, headers={
@@ -119,15 +118,6 @@ def _settings_page(new_link: dict | None = None, new_for=None):
         new_link=new_link, new_for=new_for)
 
 
-def _chaired_team_or_abort(team_id: int) -> Team:
-    actor = current_actor()
-    if team_id not in actor.team_ids:
-        abort(404)
-    if not actor.is_chair(team_id):
-        abort(403)
-    return db.session.get(Team, team_id)
-
-
 @bp.get("/settings")
 @login_required
 def settings():
@@ -151,16 +141,16 @@ def personal_feed_off():
 
 @bp.post("/settings/team-feeds/<int:team_id>")
 @login_required
-def new_team_feed(team_id: int):
-    team = _chaired_team_or_abort(team_id)
+@load("team_id", role="chair")
+def new_team_feed(team_id: int, team: Team):
     token = service.issue(current_user.id, team.id, role="chair")
     return _settings_page(_link("calendar.team_feed", token), new_for=team.id)
 
 
 @bp.post("/settings/team-feeds/<int:team_id>/off")
 @login_required
-def team_feed_off(team_id: int):
-    team = _chaired_team_or_abort(team_id)
+@load("team_id", role="chair")
+def team_feed_off(team_id: int, team: Team):
     if service.revoke(current_user.id, team.id, role="chair"):
         flash(f"The calendar link for {team.name} is turned off")
     return redirect(url_for("calendar.settings"), code=303)

@@ -8,20 +8,20 @@ from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.care_plans import content, queries, service
 from mdt.care_plans.forms import GivenForm
+from mdt.care_plans.models import CarePlanVersion
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list
-from mdt.patients.service import closed_message, get_patient, primary_team_id, refuse
+from mdt.loaders import load
+from mdt.patients.models import Patient
+from mdt.patients.service import closed_message, primary_team_id, refuse
 from mdt.pdf import render_pdf
 
 bp = Blueprint("care_plans", __name__, url_prefix="/patients/<int:patient_id>/care-plan")
 
 
-def _patient_and_team(patient_id: int):
+def _actor_and_team(patient):
     actor = current_actor()
-    patient = get_patient(actor, patient_id)
-    if patient is None:
-        abort(404)
-    return actor, patient, primary_team_id(actor, patient_id)
+    return actor, primary_team_id(actor, patient.id)
 
 
 def _refuse_if_closed(actor, patient_id, team_id):
@@ -44,15 +44,17 @@ def _page(actor, patient, team_id, form=None, status=200):
 @bp.get("")
 @team_member_required
 @shows_patient_data("care_plan")
-def show(patient_id: int):
-    actor, patient, team_id = _patient_and_team(patient_id)
+@load("patient_id")
+def show(patient_id: int, patient: Patient):
+    actor, team_id = _actor_and_team(patient)
     return _page(actor, patient, team_id)
 
 
 @bp.post("")
 @team_member_required
-def save(patient_id: int):
-    actor, patient, team_id = _patient_and_team(patient_id)
+@load("patient_id")
+def save(patient_id: int, patient: Patient):
+    actor, team_id = _actor_and_team(patient)
     _refuse_if_closed(actor, patient_id, team_id)
     version = service.save_version(actor, patient, team_id)
     db.session.commit()
@@ -60,14 +62,6 @@ def save(patient_id: int):
           f"{patient.given_name}" if version else
           "Nothing has changed since the last version: no new version made")
     return redirect(url_for("care_plans.show", patient_id=patient_id), code=303)
-
-
-def _version_or_404(patient_id: int, number: int):
-    actor, patient, team_id = _patient_and_team(patient_id)
-    version = queries.get_version(patient_id, team_id, number)
-    if version is None:
-        abort(404)
-    return actor, patient, version
 
 
 def _document(version, large: bool, pdf: bool) -> str:
@@ -78,16 +72,17 @@ def _document(version, large: bool, pdf: bool) -> str:
 @bp.get("/<int:number>")
 @team_member_required
 @shows_patient_data("care_plan_print")
-def printable(patient_id: int, number: int):
-    actor, patient, version = _version_or_404(patient_id, number)
+@load("patient_id", "number")
+def printable(patient_id: int, number: int, patient: Patient, version: CarePlanVersion):
     return _document(version, request.args.get("large") == "1", pdf=False)
 
 
 @bp.get("/<int:number>.pdf")
 @team_member_required
 @shows_patient_data("care_plan_pdf")
-def pdf(patient_id: int, number: int):
-    actor, patient, version = _version_or_404(patient_id, number)
+@load("patient_id", "number")
+def pdf(patient_id: int, number: int, patient: Patient, version: CarePlanVersion):
+    actor = current_actor()
     large = request.args.get("large") == "1"
     body = render_pdf(_document(version, large, pdf=True), stylesheet="care-plan.css")
     audit.record(user_id=actor.user_id, role=actor.role(version.team_id),
@@ -107,8 +102,9 @@ def pdf(patient_id: int, number: int):
 
 @bp.post("/<int:number>/given")
 @team_member_required
-def given(patient_id: int, number: int):
-    actor, patient, version = _version_or_404(patient_id, number)
+@load("patient_id", "number")
+def given(patient_id: int, number: int, patient: Patient, version: CarePlanVersion):
+    actor = current_actor()
     _refuse_if_closed(actor, patient_id, version.team_id)
     form = GivenForm()
     if form.validate_on_submit():

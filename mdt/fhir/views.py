@@ -3,14 +3,16 @@ members of the patient's team; audited as an export."""
 
 import json
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response
 
 from mdt.audit import service as audit
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.fhir import bundle, queries
-from mdt.patients.service import get_patient, primary_team_id
+from mdt.loaders import load
+from mdt.patients.models import Patient
+from mdt.patients.service import primary_team_id
 from mdt.timeutil import utcnow
 
 bp = Blueprint("fhir", __name__)
@@ -19,11 +21,9 @@ bp = Blueprint("fhir", __name__)
 @bp.get("/patients/<int:patient_id>/record.fhir.json")
 @team_member_required
 @shows_patient_data("fhir_bundle")
-def patient_bundle(patient_id: int):
+@load("patient_id")
+def patient_bundle(patient_id: int, patient: Patient):
     actor = current_actor()
-    patient = get_patient(actor, patient_id)
-    if patient is None:
-        abort(404)
     team_id = primary_team_id(actor, patient_id)
     body = bundle.build(queries.record(patient, team_id), utcnow())
     audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,

@@ -9,6 +9,9 @@ from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.letters import queries, service
 from mdt.letters.content import practice_key
+from mdt.letters.models import OutcomeLetter
+from mdt.loaders import load
+from mdt.meetings.models import Meeting
 from mdt.pdf import render_pdf
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
@@ -37,18 +40,12 @@ def index():
                            organisation=organisation, practice_key=practice_key)
 
 
-def _letter_or_404(letter_id: int):
-    letter = queries.get_letter(current_actor(), letter_id)
-    if letter is None:
-        abort(404)
-    return letter
-
-
 @bp.get("/<int:letter_id>")
 @team_member_required
 @shows_patient_data("outcome_letter")
-def show(letter_id: int):
-    record = _letter_or_404(letter_id)
+@load("letter_id")
+def show(letter_id: int, letter: OutcomeLetter):
+    record = letter
     actor = current_actor()
     letters = queries.contents([record])
     can_file = service.is_practice_member(current_user.organisation or "", record) or \
@@ -60,8 +57,9 @@ def show(letter_id: int):
 @bp.get("/<int:letter_id>.pdf")
 @team_member_required
 @shows_patient_data("outcome_letter_pdf")
-def pdf(letter_id: int):
-    record = _letter_or_404(letter_id)
+@load("letter_id")
+def pdf(letter_id: int, letter: OutcomeLetter):
+    record = letter
     letters = queries.contents([record])
     html = render_template("letters/document.html", letters=letters, pdf=True,
                            title="Outcome letter")
@@ -74,7 +72,8 @@ def pdf(letter_id: int):
 @bp.get("/meetings/<int:meeting_id>.pdf")
 @team_member_required
 @shows_patient_data("outcome_letters_pdf")
-def practice_pdf(meeting_id: int):
+@load("meeting_id")
+def practice_pdf(meeting_id: int, meeting: Meeting):
     """Every letter of one meeting for one practice (?practice=..., else the reader's own),
     in one PDF for the practice's document workflow."""
     practice = request.args.get("practice", current_user.organisation or "")[:120]
@@ -92,8 +91,9 @@ def practice_pdf(meeting_id: int):
 
 @bp.post("/<int:letter_id>/filed")
 @team_member_required
-def filed(letter_id: int):
-    record = _letter_or_404(letter_id)
+@load("letter_id")
+def filed(letter_id: int, letter: OutcomeLetter):
+    record = letter
     try:
         changed = service.mark_filed(current_actor(), current_user.organisation or "", record)
     except service.LetterRefused:

@@ -11,9 +11,10 @@ from mdt.extensions import db
 from mdt.forms import apply_errors, error_list
 from mdt.lifecycle import service
 from mdt.lifecycle.forms import ChangeForm
+from mdt.loaders import load
 from mdt.patients import service as patients
 from mdt.patients.lifecycle import PLACE_LABELS, Status, TransitionRefused, check, label
-from mdt.patients.models import PatientTeam
+from mdt.patients.models import Patient, PatientTeam
 from mdt.teams.models import Team
 from mdt.timeutil import london_today
 
@@ -40,12 +41,12 @@ def _change(kind, team_id, form) -> service.Change:
 @bp.route("/<int:patient_id>/caseload/<kind>", methods=["GET", "POST"])
 @team_member_required
 @shows_patient_data("lifecycle_page")
-def change(patient_id: int, kind: str):
+@load("patient_id")
+def change(patient_id: int, kind: str, patient: Patient):
     if kind not in KINDS:
         abort(404)
     target, title, who = KINDS[kind]
     actor = current_actor()
-    patient = patients.get_patient(actor, patient_id) or abort(404)
     team_id = patients.primary_team_id(actor, patient.id)
     if who == "chair" and not actor.is_chair(team_id):
         audit.refused(actor, team_id, action="change", record_type="lifecycle",

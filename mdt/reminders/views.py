@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from mdt.auth.scope import current_actor
 from mdt.extensions import db
+from mdt.loaders import load, own_sent_message
 from mdt.queue import redis_connection
 from mdt.reminders import queries, service, tokens
 from mdt.reminders.forms import ConfirmForm, TeamRemindersForm
@@ -99,8 +100,8 @@ def admin():
 
 @bp.post("/reminders/<int:reminder_id>/retry")
 @login_required
-def retry(reminder_id: int):
-    _admin_only()
+@load("reminder_id", role="admin")
+def retry(reminder_id: int, reminder: Reminder):
     if ConfirmForm().validate_on_submit():
         if service.retry(reminder_id):
             queued = service.plan_soon()
@@ -122,16 +123,6 @@ def plan_now():
 
 
 # --- the development outbox ------------------------------------------------------------
-
-def _outbox_row(reminder_id: int) -> Reminder:
-    if current_app.config.get("SMTP_URL"):
-        abort(404)
-    row = db.session.get(Reminder, reminder_id)
-    if row is None or row.message is None or (
-            not current_user.is_admin and row.recipient != current_user.email.lower()):
-        abort(404)
-    return row
-
 
 @bp.get("/reminders/outbox")
 @login_required
@@ -163,16 +154,18 @@ def _parts(row: Reminder) -> dict:
 
 @bp.get("/reminders/outbox/<int:reminder_id>")
 @login_required
-def dev_message(reminder_id: int):
-    row = _outbox_row(reminder_id)
+@load("reminder_id", fetch=own_sent_message)
+def dev_message(reminder_id: int, reminder: Reminder):
+    row = reminder
     return render_template("reminders/message.html", row=row, parts=_parts(row),
                            kinds=KIND_LABELS)
 
 
 @bp.get("/reminders/outbox/<int:reminder_id>/html")
 @login_required
-def dev_message_html(reminder_id: int):
-    row = _outbox_row(reminder_id)
+@load("reminder_id", fetch=own_sent_message)
+def dev_message_html(reminder_id: int, reminder: Reminder):
+    row = reminder
     return Response(_parts(row).get("text/html", ""), content_type="text/html; charset=utf-8",
                     headers=PREVIEW_HEADERS)
 
@@ -181,13 +174,9 @@ def dev_message_html(reminder_id: int):
 
 @bp.route("/teams/<int:team_id>/reminders", methods=["GET", "POST"])
 @login_required
-def team_settings(team_id: int):
+@load("team_id", role="chair")
+def team_settings(team_id: int, team: Team):
     actor = current_actor()
-    if team_id not in actor.team_ids:
-        abort(404)
-    if not actor.is_chair(team_id):
-        abort(403)
-    team = db.session.get(Team, team_id)
     form = TeamRemindersForm()
     if form.validate_on_submit():
         service.save_team_topics(actor, team_id, set(form.topics.data or []))

@@ -1,11 +1,13 @@
 """The team figures page: follow-through of actions and attendance over time."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 
 from mdt.audit import service as audit
-from mdt.auth.scope import current_actor, current_teams, team_member_required
+from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
+from mdt.loaders import load
 from mdt.reports import charts, queries
+from mdt.teams.models import Team
 from mdt.timeutil import london_today
 
 bp = Blueprint("reports", __name__)
@@ -13,12 +15,10 @@ bp = Blueprint("reports", __name__)
 
 @bp.get("/teams/<int:team_id>/figures")
 @team_member_required
-def figures(team_id: int):
+@load("team_id")
+def figures(team_id: int, team: Team):
     """Any member of the team; another team's figures do not exist for this user."""
     actor = current_actor()
-    if team_id not in actor.team_ids:
-        abort(404)
-    team = next(t for t in current_teams() if t.id == team_id)
     today = london_today()
     months = queries.follow_through_by_month(team_id, today)
     meetings = queries.follow_through_by_meeting(team_id, today)

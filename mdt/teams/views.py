@@ -1,9 +1,9 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from mdt.auth.scope import current_actor
-from mdt.extensions import db
 from mdt.forms import error_list
+from mdt.loaders import load
 from mdt.teams import service
 from mdt.teams.forms import TeamSettingsForm
 from mdt.teams.models import Team
@@ -13,13 +13,9 @@ bp = Blueprint("teams", __name__, url_prefix="/teams")
 
 @bp.route("/<int:team_id>/settings", methods=["GET", "POST"])
 @login_required
-def settings(team_id: int):
+@load("team_id", role="chair")
+def settings(team_id: int, team: Team):
     actor = current_actor()
-    if team_id not in actor.team_ids:
-        abort(404)  # another team's settings do not exist for this user
-    if not actor.is_chair(team_id):
-        abort(403)
-    team = db.session.get(Team, team_id)
     form = TeamSettingsForm(obj=team)
     if form.validate_on_submit():
         service.update_settings(actor, team_id, **{name: getattr(form, name).data

@@ -17,7 +17,6 @@ from flask_login import current_user, login_required, login_user
 from joserfc.errors import JoseError
 from redis.exceptions import RedisError
 from requests import RequestException
-from sqlalchemy import select
 
 from mdt.audit import service as audit
 from mdt.auth import service as auth_service
@@ -25,10 +24,12 @@ from mdt.auth import throttle
 from mdt.auth.oidc import client, service
 from mdt.auth.oidc.forms import InvitationForm, LinkForm
 from mdt.auth.oidc.models import Invitation
-from mdt.auth.scope import current_actor, current_teams
+from mdt.auth.scope import current_actor
 from mdt.auth.views import THROTTLED, _client_address, _may_try, _safe_next, _tried
 from mdt.extensions import csrf, db
 from mdt.forms import apply_errors, error_list
+from mdt.loaders import load
+from mdt.teams.models import Team
 from mdt.timeutil import utcnow
 
 bp = Blueprint("oidc", __name__)
@@ -200,19 +201,10 @@ def settings():
                            has_password=has_password), status
 
 
-def _chaired_team(team_id: int):
-    actor = current_actor()
-    if team_id not in actor.team_ids:
-        abort(404)  # another team's invitations do not exist for this user
-    if not actor.is_chair(team_id):
-        abort(403)
-    return next(team for team in current_teams() if team.id == team_id)
-
-
 @bp.route("/teams/<int:team_id>/invitations", methods=["GET", "POST"])
 @login_required
-def invitations(team_id: int):
-    team = _chaired_team(team_id)
+@load("team_id", role="chair")
+def invitations(team_id: int, team: Team):
     form = InvitationForm()
     if form.validate_on_submit():
         try:
@@ -238,10 +230,8 @@ def invitations(team_id: int):
 
 @bp.post("/teams/<int:team_id>/invitations/<int:invitation_id>/withdraw")
 @login_required
-def withdraw(team_id: int, invitation_id: int):
-    _chaired_team(team_id)
-    invitation = db.session.scalar(select(Invitation).where(
-        Invitation.id == invitation_id, Invitation.team_id == team_id)) or abort(404)
+@load("team_id", "invitation_id", role="chair")
+def withdraw(team_id: int, invitation_id: int, team: Team, invitation: Invitation):
     service.withdraw(current_actor(), invitation)
     audit.record(user_id=current_user.id, role="chair", team_id=team_id, action="change",
                  record_type="invitation", record_id=invitation.id,
