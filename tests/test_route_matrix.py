@@ -114,8 +114,24 @@ def world(app, make_user, make_patient):
                                                 "for": "Ann Example", "nhs_number": "",
                                                 "team": "Riverside", "intro": "",
                                                 "sections": []}, created_by_id=chair_id))
+        from mdt.auth.oidc.models import Invitation
+        from mdt.meetings.models import Invitee, MeetingSeries
+        from mdt.visits.models import VisitMerge
+        series = MeetingSeries(team_id=team_id, title="Monthly MDT", rrule="FREQ=MONTHLY;BYDAY=2TU",
+                               first_date=day, start_time=time(12), end_time=time(13),
+                               chair_id=chair_id, uid="matrix-series@test")
+        invitee = Invitee(meeting_id=meeting.id, user_id=chair_id, email="chair@test",
+                          name="Chair")
+        invitation = Invitation(email="new@example.nhs.uk", team_id=team_id,
+                                invited_by_id=chair_id, expires_at=london_to_utc(day, time(12)))
+        merge = VisitMerge(team_id=team_id, host_visit_id=visit.id, merged_visit_ids=[],
+                           host_before={}, day=day, visits_saved=0, minutes_saved=0,
+                           created_by_id=chair_id)
+        db.session.add_all([series, invitee, invitation, merge])
         db.session.commit()
-        ids = {"patient_id": patient.id, "meeting_id": meeting.id, "action_id": action.id,
+        ids = {"patient_id": patient.id, "case_id": case.id, "series_id": series.id,
+               "invitee_id": invitee.id, "invitation_id": invitation.id, "merge_id": merge.id,
+               "day": day.isoformat(), "meeting_id": meeting.id, "action_id": action.id,
                "visit_id": visit.id, "team_id": team_id, "letter_id": letter.id, "number": 1, "section_name": "wishes",
                "filename": "css/app.css", "token": "not-a-real-token", "reminder_id": 999,
                "kind": "died", "provider": "test"}
@@ -171,3 +187,45 @@ def test_health_is_public_but_says_nothing_private(client_request):
     assert set(__import__("json").loads(body)) <= {"status", "database", "redis"}
 
 
+
+
+def _id_rules(app, method):
+    """Every rule answering `method` whose URL names a record by id."""
+    return [rule for rule in app.url_map.iter_rules() if method in rule.methods
+            and any(a.endswith("_id") or a == "number" for a in rule.arguments)]
+
+
+def test_record_ids_of_another_team_are_404_on_every_post_route(app, world):
+    """No change can be made to another team's record by id (no IDOR on POST): a member of
+    another team gets 404 on every id POST route (403 where only admins may: the record is
+    not a team's), and each refusal is a row in the audit log."""
+    from sqlalchemy import func, select
+
+    from mdt.audit.models import AuditEvent
+
+    users, ids = world
+    other = ClientRequest(app).sign_in(users["other"])
+    token = other.csrf_token()
+    rules = _id_rules(app, "POST")
+    assert len(rules) >= 40
+    wrong = []
+    for rule in rules:
+        view = app.view_functions[rule.endpoint]
+        roles = getattr(view, "loads", {})
+        want = 403 if "admin" in roles.values() else MISSING
+        path = app.url_map.bind("localhost").build(rule.endpoint,
+                                                   {a: ids[a] for a in rule.arguments},
+                                                   method="POST")
+        with app.app_context():
+            before = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.outcome == "refused", AuditEvent.user_id == users["other"].id))
+        response = other.client.post(path, data={"csrf_token": token})
+        response.close()
+        with app.app_context():
+            after = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.outcome == "refused", AuditEvent.user_id == users["other"].id))
+        if response.status_code != want:
+            wrong.append(f"{rule.endpoint} {path}: {response.status_code}, expected {want}")
+        elif after != before + 1:
+            wrong.append(f"{rule.endpoint} {path}: refusal not audited ({after - before})")
+    assert wrong == []
