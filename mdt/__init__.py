@@ -242,6 +242,9 @@ def _init_error_pages(app: Flask) -> None:
         return page(409, error.title, error.description)
 
     app.register_error_handler(errors.Conflict, conflict_page)
+    from mdt.audit.reads import audit_refused_change
+
+    app.after_request(audit_refused_change)
 
     app.register_error_handler(StaleDataError, conflict(
         "Someone else has just changed this", "Their change was saved a moment before "

@@ -36,6 +36,7 @@ from mdt.auth.scope import current_actor, current_teams
 from mdt.care_plans.queries import get_version
 from mdt.errors import NotFound
 from mdt.extensions import db
+from mdt.forms import int_or_none
 from mdt.letters.queries import get_letter
 from mdt.meetings.models import Case, Invitee
 from mdt.meetings.queries import get_meeting, get_series
@@ -134,6 +135,19 @@ def _allowed(role: str, actor: Actor, loader: Loader, record) -> bool:
         return True
     team_id = loader.team_of(record)
     return (team_id is not None and actor.is_chair(team_id)) or loader.chaired_by(actor, record)
+
+
+def chosen_team(actor: Actor, raw_team_id, role: str = "member") -> int:
+    """The team a route without an id in its URL works on (`?team_id=`, or the form's):
+    the one chosen, else the user's first team with the role. The same answers as @load:
+    another team's id is a 404, a team without the role a 403 (both audited)."""
+    team_id = int_or_none(raw_team_id) or next(
+        (t for t in actor.team_ids if role == "member" or actor.is_chair(t)), None)
+    if team_id is not None and team_id not in actor.team_ids:
+        raise NotFound(f"team {team_id} is not this user's")
+    if team_id is None or (role == "chair" and not actor.is_chair(team_id)):
+        abort(403)
+    return team_id
 
 
 def load(*arguments: str, role: str = "member", fetch: Fetch | None = None):

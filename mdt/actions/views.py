@@ -19,7 +19,7 @@ from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.loaders import load
+from mdt.loaders import chosen_team, load
 from mdt.patients import service as patients
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today
@@ -206,23 +206,13 @@ def _board_page(actor, team_id, args, form, status_code=200):
                            errors=error_list(form)), status_code
 
 
-def _chaired_team(actor, raw_team_id) -> int:
-    team_id = int_or_none(raw_team_id) or next(
-        (t for t in actor.team_ids if actor.is_chair(t)), None)
-    if team_id is not None and team_id not in actor.team_ids:
-        abort(404)
-    if team_id is None or not actor.is_chair(team_id):
-        abort(403)
-    return team_id
-
-
 @bp.get("/board")
 @team_member_required
 @shows_patient_data("action_board")
 def board():
     """The chair's view of the team's actions: by owner, by status, overdue first to see."""
     actor = current_actor()
-    team_id = _chaired_team(actor, request.args.get("team_id"))
+    team_id = chosen_team(actor, request.args.get("team_id"), role="chair")
     return _board_page(actor, team_id, request.args, BulkCancelForm())
 
 
@@ -230,7 +220,7 @@ def board():
 @team_member_required
 def bulk_cancel():
     actor = current_actor()
-    team_id = _chaired_team(actor, request.form.get("team_id"))
+    team_id = chosen_team(actor, request.form.get("team_id"), role="chair")
     form = BulkCancelForm()
     form.validate()
     try:

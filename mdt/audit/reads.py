@@ -12,6 +12,7 @@ from functools import wraps
 
 from flask import current_app, g, has_request_context, make_response, request
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from mdt.audit import service as audit
 from mdt.extensions import db
@@ -72,3 +73,32 @@ def audit_refusal(status: int) -> None:
                  patient_id=ids.get("patient_id"),
                  changes={"status": status, **{k: str(v)[:20] for k, v in ids.items()}})
     db.session.commit()
+
+
+REFUSED_CHANGE = (400, 403, 409)
+
+
+def audit_refused_change(response):
+    """after_request: a change (a POST by a signed-in user) answered with a refusal (400, 403,
+    409) that nothing audited yet (a form re-shown with a service's refusal, a chair's
+    button pressed by a member) is written to the audit log: every refused change leaves
+    a trace, not only those of the features that remember to (patients, referrals)."""
+    if request.method != "POST" or response.status_code not in REFUSED_CHANGE \
+            or not current_user.is_authenticated or g.get("audited_refusal"):
+        return response
+    ids = {k: v for k, v in (request.view_args or {}).items() if k.endswith("_id")}
+    first = next(iter(ids.values()), None)
+    team_ids, _ = _scope()
+    try:
+        db.session.rollback()
+        audit.record(user_id=current_user.id, role="", team_id=team_ids[0] if len(team_ids) == 1
+                     else None, action="change",
+                     record_type=(request.endpoint or "unknown")[:40],
+                     record_id=first if isinstance(first, int) else None, outcome="refused",
+                     patient_id=ids.get("patient_id"),
+                     changes={"status": response.status_code,
+                              **{k: str(v)[:20] for k, v in ids.items()}})
+        db.session.commit()
+    except SQLAlchemyError:  # the refusal stands; a busy database only loses its trace
+        db.session.rollback()
+    return response

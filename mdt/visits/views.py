@@ -10,7 +10,7 @@ from mdt.auth.models import SKILLS
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.loaders import load
+from mdt.loaders import chosen_team, load
 from mdt.meetings.forms import parse_clock
 from mdt.patients.listing import patient_choices
 from mdt.teams.service import member_choices
@@ -27,15 +27,6 @@ def _day() -> date:
         return date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         return london_today()
-
-
-def _team(actor) -> int:
-    team_id = int_or_none(request.values.get("team_id")) or actor.team_ids[0]
-    if team_id not in actor.team_ids:
-        abort(404)
-    return team_id
-
-
 
 
 @bp.get("")
@@ -60,7 +51,7 @@ def index():
 def board():
     """The team's day: every professional, every visit, and the merge suggestions."""
     actor = current_actor()
-    day, team_id = _day(), _team(actor)
+    day, team_id = _day(), chosen_team(actor, request.values.get("team_id"))
     rows = queries.day_rows([team_id], day)
     return render_template("visits/board.html", rows=rows, day=day, team_id=team_id,
                            suggestions=queries.suggestions(team_id, day),
@@ -101,7 +92,7 @@ def _save(actor, team_id, form, visit=None):
 @shows_patient_data("visit_page")
 def new():
     actor = current_actor()
-    team_id = _team(actor)
+    team_id = chosen_team(actor, request.values.get("team_id"))
     form = VisitForm()
     _visit_form(actor, team_id, form)
     if form.is_submitted() and form.validate():
@@ -161,7 +152,7 @@ def cancel(visit_id: int, visit: Visit):
 @team_member_required
 def cancel_day():
     actor = current_actor()
-    team_id = _team(actor)
+    team_id = chosen_team(actor, request.values.get("team_id"))
     patient_id = int_or_none(request.form.get("patient_id"))
     try:
         day = date.fromisoformat(request.form.get("day", ""))
@@ -217,7 +208,7 @@ def unmerge(merge_id: int, merge: VisitMerge):
 def tasks():
     """The team's task catalogue; chairs add and retire tasks."""
     actor = current_actor()
-    team_id = _team(actor)
+    team_id = chosen_team(actor, request.values.get("team_id"))
     service.ensure_task_catalogue(team_id)
     db.session.commit()
     form = TaskTypeForm()
@@ -253,6 +244,6 @@ def tasks():
 @shows_patient_data("visit_figures")
 def figures():
     actor = current_actor()
-    team_id = _team(actor)
+    team_id = chosen_team(actor, request.values.get("team_id"))
     weeks = queries.weekly_figures(team_id, today=london_today())
     return render_template("visits/figures.html", weeks=weeks, team_id=team_id)
