@@ -19,12 +19,14 @@ from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.loaders import chosen_team, load
+from mdt.loaders import chosen_team, load, register
 from mdt.patients import service as patients
 from mdt.teams.service import team_members
 from mdt.timeutil import london_today
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+register("action_id", "action", lambda actor, id_, _: service.get_action(actor, id_))
 
 
 

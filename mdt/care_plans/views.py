@@ -11,12 +11,21 @@ from mdt.care_plans.forms import GivenForm
 from mdt.care_plans.models import CarePlanVersion
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list
-from mdt.loaders import load
+from mdt.loaders import load, register
 from mdt.patients.models import Patient
 from mdt.patients.service import closed_message, primary_team_id, refuse
 from mdt.pdf import render_pdf
 
 bp = Blueprint("care_plans", __name__, url_prefix="/patients/<int:patient_id>/care-plan")
+
+
+
+def _version(actor, number, loaded):
+    patient = loaded["patient"]
+    return queries.get_version(patient.id, primary_team_id(actor, patient.id), number)
+
+
+register("number", "version", _version)
 
 
 def _actor_and_team(patient):

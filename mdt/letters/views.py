@@ -10,11 +10,13 @@ from mdt.extensions import db
 from mdt.letters import queries, service
 from mdt.letters.content import practice_key
 from mdt.letters.models import OutcomeLetter
-from mdt.loaders import load
+from mdt.loaders import load, register
 from mdt.meetings.models import Meeting
 from mdt.pdf import render_pdf
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
+
+register("letter_id", "letter", lambda actor, id_, _: queries.get_letter(actor, id_))
 
 
 def _pdf_response(pdf: bytes, filename: str) -> Response:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from mdt.actions import export
 from mdt.audit import service as audit
@@ -11,7 +12,7 @@ from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.loaders import load
+from mdt.loaders import load, not_team_scoped, register
 from mdt.meetings import cases as case_service
 from mdt.meetings import deaths, queries, recurrence, timing
 from mdt.meetings import service as meetings
@@ -24,12 +25,31 @@ from mdt.meetings.forms import (
     parse_clock,
     parse_fold,
 )
-from mdt.meetings.models import Case, Meeting, MeetingSeries
+from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
 from mdt.meetings.pages import MeetingPage
 from mdt.teams.service import member_choices, team_names
 from mdt.timeutil import london_today, to_london, utcnow
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+
+def _case(actor, case_id, loaded):
+    case = db.session.get(Case, case_id)
+    return case if case is not None and case.meeting_id == loaded["meeting"].id else None
+
+
+def _invitee(actor, invitee_id, loaded):
+    return db.session.scalar(select(Invitee).where(Invitee.id == invitee_id,
+                                                   Invitee.meeting_id == loaded["meeting"].id))
+
+
+# The team's chairs and the meeting's own chair run it.
+register("meeting_id", "meeting", lambda actor, id_, _: queries.get_meeting(actor, id_),
+         chaired_by=lambda actor, meeting: meeting.chair_id == actor.user_id)
+register("case_id", "case", _case, team_of=not_team_scoped)
+register("invitee_id", "invitee", _invitee, team_of=not_team_scoped)
+register("series_id", "series", lambda actor, id_, _: queries.get_series(actor, id_))
 
 
 

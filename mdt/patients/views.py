@@ -5,7 +5,7 @@ from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, current_team_ids, current_teams, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list
-from mdt.loaders import load
+from mdt.loaders import load, not_team_scoped, register
 from mdt.patients import service
 from mdt.patients.forms import EditPatientForm, NewPatientForm, SearchForm
 from mdt.patients.listing import (
@@ -21,6 +21,9 @@ from mdt.patients.pages import PatientPage
 from mdt.teams.service import team_members
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
+
+register("patient_id", "patient", lambda actor, id_, _: service.get_patient(actor, id_),
+         team_of=not_team_scoped)  # on several teams: a role is checked by the view
 
 
 @bp.before_request

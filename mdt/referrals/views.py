@@ -8,7 +8,7 @@ from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.loaders import load
+from mdt.loaders import load, register
 from mdt.meetings.models import URGENCIES
 from mdt.patients.listing import patient_choices
 from mdt.referrals import queries
@@ -19,6 +19,8 @@ from mdt.teams.service import member_choices
 from mdt.timeutil import format_date, london_today
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+
+register("referral_id", "referral", lambda actor, id_, _: queries.get_referral(actor, id_))
 
 
 def _date_choices(actor, team_id, keep=None):

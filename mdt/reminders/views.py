@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 
 from mdt.auth.scope import current_actor
 from mdt.extensions import db
-from mdt.loaders import load, own_sent_message
+from mdt.loaders import load, not_team_scoped, register
 from mdt.queue import redis_connection
 from mdt.reminders import queries, service, tokens
 from mdt.reminders.forms import ConfirmForm, TeamRemindersForm
@@ -29,6 +29,24 @@ from mdt.reminders.models import Reminder
 from mdt.teams.models import Team
 
 bp = Blueprint("reminders", __name__)
+
+
+
+def own_sent_message(actor, reminder_id, loaded):
+    """The development outbox (no SMTP_URL): a sent message of one's own, or any for an
+    admin."""
+    if current_app.config.get("SMTP_URL"):
+        return None
+    row = db.session.get(Reminder, reminder_id)
+    if row is None or row.message is None or (
+            not current_user.is_admin and row.recipient != current_user.email.lower()):
+        return None
+    return row
+
+
+# The outbox (admins): any reminder.
+register("reminder_id", "reminder", lambda actor, id_, _: db.session.get(Reminder, id_),
+         team_of=not_team_scoped)
 
 
 @bp.app_context_processor

@@ -10,7 +10,7 @@ from mdt.auth.models import SKILLS
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.loaders import chosen_team, load
+from mdt.loaders import chosen_team, load, register
 from mdt.meetings.forms import parse_clock
 from mdt.patients.listing import patient_choices
 from mdt.teams.service import member_choices
@@ -20,6 +20,16 @@ from mdt.visits.forms import CancelVisitForm, TaskTypeForm, VisitForm
 from mdt.visits.models import TaskType, Visit, VisitMerge
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
+
+
+
+def _merge(actor, merge_id, loaded):
+    merge = db.session.get(VisitMerge, merge_id)
+    return merge if merge is not None and merge.team_id in actor.team_ids else None
+
+
+register("visit_id", "visit", lambda actor, id_, _: service.get_visit(actor, id_))
+register("merge_id", "merge", _merge)
 
 
 def _day() -> date:

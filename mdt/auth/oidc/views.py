@@ -17,6 +17,7 @@ from flask_login import current_user, login_required, login_user
 from joserfc.errors import JoseError
 from redis.exceptions import RedisError
 from requests import RequestException
+from sqlalchemy import select
 
 from mdt.audit import service as audit
 from mdt.auth import service as auth_service
@@ -28,11 +29,13 @@ from mdt.auth.scope import current_actor
 from mdt.auth.views import THROTTLED, _client_address, _may_try, _safe_next, _tried
 from mdt.extensions import csrf, db
 from mdt.forms import apply_errors, error_list
-from mdt.loaders import load
-from mdt.teams.models import Team
+from mdt.loaders import load, register
 from mdt.timeutil import utcnow
 
 bp = Blueprint("oidc", __name__)
+
+register("invitation_id", "invitation", lambda actor, id_, loaded: db.session.scalar(
+    select(Invitation).where(Invitation.id == id_, Invitation.team_id == loaded["team"].id)))
 
 FAILED = ("Signing in with your organisation's account did not work. Go back to the sign-in "
           "page and try again. If it keeps happening, tell your IT service desk.")
@@ -204,7 +207,7 @@ def settings():
 @bp.route("/teams/<int:team_id>/invitations", methods=["GET", "POST"])
 @login_required
 @load("team_id", role="chair")
-def invitations(team_id: int, team: Team):
+def invitations(team_id: int, team):
     form = InvitationForm()
     if form.validate_on_submit():
         try:
@@ -231,7 +234,7 @@ def invitations(team_id: int, team: Team):
 @bp.post("/teams/<int:team_id>/invitations/<int:invitation_id>/withdraw")
 @login_required
 @load("team_id", "invitation_id", role="chair")
-def withdraw(team_id: int, invitation_id: int, team: Team, invitation: Invitation):
+def withdraw(team_id: int, invitation_id: int, team, invitation: Invitation):
     service.withdraw(current_actor(), invitation)
     audit.record(user_id=current_user.id, role="chair", team_id=team_id, action="change",
                  record_type="invitation", record_id=invitation.id,
