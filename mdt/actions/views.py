@@ -69,6 +69,7 @@ def new():
                 owner_id=form.owner_id.data, due_on=form.due_on.data,
                 priority=form.priority.data, patient_id=patient.id if patient else None,
                 concern_id=concern_id)
+            db.session.commit()
         except service.ActionError as exc:
             apply_errors(form, exc.errors)
         except LookupError:
@@ -140,6 +141,7 @@ def _run(action_id, change, message, form_name=None, form=None):
     action = _action_or_404(actor, action_id)
     try:
         change(actor, action)
+        db.session.commit()
     except service.ActionError as exc:
         target = form or CancelForm()
         apply_errors(target, exc.errors)
@@ -244,6 +246,7 @@ def bulk_cancel():
     form.validate()
     try:
         count = service.bulk_cancel(actor, team_id, form.action_ids.data or [], form.reason.data)
+        db.session.commit()
     except service.ActionError as exc:
         apply_errors(form, exc.errors)
         return _board_page(actor, team_id, request.form, form, 400)

@@ -202,11 +202,7 @@ def apply(actor: Actor, patient: Patient, change: Change, seen_version: int | No
     if change.target == Status.TRANSFERRED:
         _receive(actor, patient, change, happened_on)
     patient.updated_at = utcnow()  # bumps the version: a second confirm is refused
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.flush()  # a second confirm fails here (a stale version): nothing is kept
     return effects
 
 
@@ -265,7 +261,7 @@ def _bereavement_action(actor, patient, change, effects) -> None:
         actor, team_id=change.team_id, owner_id=owner, due_on=due, patient_id=patient.id,
         description=f"Bereavement follow-up: call {effects.carer_call} within 2 weeks of "
                     "the death",
-        bereavement=True, commit=False)
+        bereavement=True)
 
 
 def _receive(actor, patient, change, happened_on) -> None:

@@ -50,6 +50,7 @@ def change(patient_id: int, kind: str):
     if who == "chair" and not actor.is_chair(team_id):
         audit.refused(actor, team_id, action="change", record_type="lifecycle",
                       record_id=patient.id, errors=["not_chair"])
+        db.session.commit()  # the refusal is kept
         abort(403)
     link = db.session.scalar(select(PatientTeam).where(PatientTeam.patient_id == patient.id,
                                                        PatientTeam.team_id == team_id))
@@ -77,6 +78,7 @@ def change(patient_id: int, kind: str):
         except TransitionRefused as exc:
             audit.refused(actor, team_id, action="change", record_type="lifecycle",
                           record_id=patient.id, errors=list(exc.errors))
+            db.session.commit()  # the refusal is kept
             apply_errors(form, exc.errors)
             if "form" in exc.errors:
                 form.form_errors[:] = [exc.errors["form"]]

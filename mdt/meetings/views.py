@@ -111,9 +111,11 @@ def new():
             rule = _rule(form)
             if rule:
                 series = meetings.create_series(actor, team_id, _details(form), rule)
+                db.session.commit()
                 flash(f"{series.title} scheduled: {recurrence.describe(rule).lower()}")
                 return redirect(url_for("meetings.index"), code=303)
             meeting = meetings.schedule_meeting(actor, team_id, _details(form))
+            db.session.commit()
         except ValueError as exc:
             apply_errors(form, getattr(exc, "errors", {"repeat": str(exc)}))
         except meetings.MeetingError as exc:
@@ -136,6 +138,7 @@ def open_occurrence(series_id: int, day: str):
     series = queries.get_series(actor, series_id) or abort(404)
     try:
         meeting = meetings.open_occurrence(actor, series, date.fromisoformat(day))
+        db.session.commit()
     except (ValueError, LookupError):
         abort(404)
     return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
@@ -319,6 +322,7 @@ def edit(meeting_id: int):
         else:
             try:
                 meetings.move_meeting(actor, meeting, _details(form))
+                db.session.commit()
             except meetings.MeetingError as exc:
                 apply_errors(form, exc.errors)
             else:
@@ -342,6 +346,7 @@ def cancel(meeting_id: int):
     actor, meeting = chaired_meeting(meeting_id)
     try:
         target, moved = meetings.cancel_meeting(actor, meeting)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
@@ -382,6 +387,7 @@ def apologies(meeting_id: int):
     sending = request.form.get("send") != "no"
     try:
         meetings.send_apologies(actor, meeting, sending)
+        db.session.commit()
     except LookupError:
         abort(404)
     except meetings.MeetingError as exc:

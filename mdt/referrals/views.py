@@ -206,6 +206,7 @@ def edit(referral_id: int):
         except referrals.ReferralError as exc:
             audit.refused(actor, referral.team_id, action="change", record_type="referral",
                           record_id=referral_id, errors=exc.errors, attempted="edit")
+            db.session.commit()  # the refusal is kept
             apply_errors(form, exc.errors)
             if "form" in exc.errors:  # stale: the page now shows their version's number
                 form.version.data = db.session.get(Referral, referral_id).version
@@ -235,6 +236,7 @@ def _change(referral_id, form_class, key, call, done: str):
     except referrals.ReferralError as exc:
         audit.refused(actor, referral.team_id, action="change", record_type="referral",
                       record_id=referral_id, errors=exc.errors, attempted=key)
+        db.session.commit()  # the refusal is kept
         apply_errors(form, exc.errors)
         return _page(actor, referral_id, 400, **{key: form})
     flash(done)
