@@ -69,6 +69,7 @@ def change(patient_id: int, kind: str):
         try:
             if form.step.data == "confirm":
                 service.apply(actor, patient, change, seen)
+                db.session.commit()
                 flash(_done_message(patient, target))
                 return redirect(url_for("patients.show", patient_id=patient.id), code=303)
             check(link.status, target)

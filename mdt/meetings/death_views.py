@@ -23,6 +23,7 @@ def death_review(meeting_id: int, patient_id: int):
                            went_well=request.form.get("went_well", ""),
                            would_change=request.form.get("would_change", ""),
                            seen_version=int(version) if version.isdigit() else None)
+        db.session.commit()
     except LookupError:
         abort(404)
     except meetings.MeetingError as exc:

@@ -81,6 +81,7 @@ def start(meeting_id: int):
         return render_template("meetings/start_check.html", meeting=meeting,
                                today=london_today())
     meetings.start_meeting(actor, meeting)
+    db.session.commit()
     return redirect(url_for("meetings.live", meeting_id=meeting.id), code=303)
 
 
@@ -123,7 +124,9 @@ def record_case(meeting_id: int, case_id: int):
                 key_worker_id=form.key_worker_id.data,
                 seen_key_worker_id=int_or_none(form.seen_key_worker_id.data),
                 key_worker_reason=form.key_worker_reason.data, defer=form.defer.data))
+            db.session.commit()
         except meetings.MeetingError as exc:
+            db.session.commit()  # a refused key worker change: its audit row
             _apply_record_errors(form, rows, exc.errors)
             form.version.data = str(case_or_404(meeting, case_id).version)
             return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
@@ -146,6 +149,7 @@ def save_draft(meeting_id: int, case_id: int):
     case = case_or_404(meeting, case_id)
     draft = drafts.keep(actor.user_id, case, {name: request.form.get(name, "")
                                               for name in drafts.FIELDS})
+    db.session.commit()
     return render_template("meetings/_draft_status.html", kept_at=draft.updated_at,
                            writing=drafts.others(actor.user_id, case))
 
@@ -182,6 +186,7 @@ def attendance(meeting_id: int, invitee_id: int):
     try:
         invitee = meetings.set_attendance(actor, meeting, invitee_id,
                                           request.form.get("attendance", ""))
+        db.session.commit()
     except LookupError:
         from flask import abort
         abort(404)
@@ -198,6 +203,7 @@ def attendance(meeting_id: int, invitee_id: int):
 def everyone_present(meeting_id: int):
     actor, meeting = chaired_meeting(meeting_id)
     marked = meetings.everyone_present(actor, meeting)
+    db.session.commit()
     if htmx:
         return render_template("meetings/_attendance_list.html", meeting=meeting,
                                invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
@@ -213,6 +219,7 @@ def walk_in(meeting_id: int):
     form = WalkInForm()
     try:
         meetings.add_walk_in(actor, meeting, form.name.data, form.email.data or "")
+        db.session.commit()
     except meetings.MeetingError as exc:
         apply_errors(form, exc.errors)
         return _live(actor, meeting, None, 400, walk_in_form=form)
@@ -238,6 +245,7 @@ def undo_finish(meeting_id: int):
     actor, meeting = chaired_meeting(meeting_id)
     try:
         back = meetings.undo_finish(actor, meeting)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.minutes", meeting_id=meeting.id), code=303)
@@ -252,6 +260,7 @@ def finish(meeting_id: int):
     actor, meeting = chaired_meeting(meeting_id)
     try:
         target, moved = meetings.finish_meeting(actor, meeting)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)

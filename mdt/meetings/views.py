@@ -210,6 +210,7 @@ def add_case(meeting_id: int):
                               reason=form.reason.data, urgency=form.urgency.data,
                               presenter_id=form.presenter_id.data,
                               referred_by=form.referred_by.data)
+        db.session.commit()
     except LookupError:
         abort(404)
     except meetings.MeetingError as exc:
@@ -235,6 +236,7 @@ def move_case(meeting_id: int, case_id: int):
         abort(400)
     try:
         case_service.move_case(actor, meeting, case_or_404(meeting, case_id), direction)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
     return _after_case_change(actor, meeting)
@@ -247,6 +249,7 @@ def reorder_cases(meeting_id: int):
     ids = [int_or_none(v) for v in request.form.getlist("case_ids")]
     try:
         case_service.reorder(actor, meeting, [i for i in ids if i is not None])
+        db.session.commit()
     except meetings.MeetingError as exc:
         return " ".join(exc.errors.values()), 409
     return _after_case_change(actor, meeting)
@@ -262,6 +265,7 @@ def case_timing(meeting_id: int, case_id: int):
         case_service.set_timing(actor, meeting, case,
                                 minutes=int_or_none(request.form.get("minutes")),
                                 break_after=int_or_none(request.form.get("break_after") or "0"))
+        db.session.commit()
     except meetings.MeetingError as exc:
         context = _page_context(actor, meeting)
         context["errors"] = [{"text": m, "href": f"#{k}"} for k, m in exc.errors.items()]
@@ -282,6 +286,7 @@ def group_cases(meeting_id: int):
         abort(400)
     try:
         case_service.group_cases(actor, meeting, queries.case_rows(meeting), by)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
     else:
@@ -300,6 +305,7 @@ def remove_case(meeting_id: int, case_id: int):
     form = RemoveCaseForm()
     try:
         case_service.remove_case(actor, meeting, case, form.removed_reason.data)
+        db.session.commit()
     except meetings.MeetingError as exc:
         context = _page_context(actor, meeting)
         context["errors"] = [{"text": m, "href": f"#remove-{case.id}"} for m in
