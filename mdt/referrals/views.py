@@ -86,6 +86,7 @@ def new():
             referral = referrals.send_referral(actor, team_id=team_id,
                                                patient_id=form.patient_id.data,
                                                today=london_today(), **_service_values(form))
+            db.session.commit()
         except LookupError:
             abort(404)
         except referrals.ReferralError as exc:
@@ -203,6 +204,7 @@ def edit(referral_id: int):
         try:
             referrals.update_and_resend(actor, referral, seen_version=int_or_none(
                 form.version.data), today=london_today(), **_service_values(form))
+            db.session.commit()
         except referrals.ReferralError as exc:
             audit.refused(actor, referral.team_id, action="change", record_type="referral",
                           record_id=referral_id, errors=exc.errors, attempted="edit")
@@ -229,6 +231,7 @@ def _change(referral_id, form_class, key, call, done: str):
     form = form_class()
     try:
         call(actor, referral, form)
+        db.session.commit()
     except PermissionError:
         abort(403)
     except LookupError:
