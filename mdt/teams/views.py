@@ -24,6 +24,7 @@ def settings(team_id: int):
     if form.validate_on_submit():
         service.update_settings(actor, team_id, **{name: getattr(form, name).data
                                                    for name in service.SETTINGS})
+        db.session.commit()
         flash("Team settings saved")
         return redirect(url_for("teams.settings", team_id=team_id), code=303)
     status = 400 if form.errors else 200

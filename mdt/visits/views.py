@@ -85,6 +85,7 @@ def _save(actor, team_id, form, visit=None):
             window=form.window.data, at_time=parse_clock(form.at_time.data),
             minutes=form.minutes.data, task_type_ids=form.task_type_ids.data or [], visit=visit,
             seen_version=form.seen_version() if visit else None)
+        db.session.commit()
     except service.VisitError as exc:
         apply_errors(form, exc.errors)
         return None
@@ -157,6 +158,7 @@ def cancel(visit_id: int):
     form = CancelVisitForm()
     try:
         service.cancel_visit(actor, visit, form.reason.data)
+        db.session.commit()
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("visits.edit", visit_id=visit.id), code=303)
@@ -178,6 +180,7 @@ def cancel_day():
     try:
         count = service.cancel_for_everyone(actor, team_id, patient_id, day,
                                             request.form.get("reason", ""))
+        db.session.commit()
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
     else:
@@ -196,6 +199,7 @@ def merge():
     try:
         merged = service.merge_visits(actor, host_visit_id=host, visit_ids=ids,
                                       versions=versions)
+        db.session.commit()
     except LookupError:
         abort(404)
     except service.VisitError as exc:
@@ -216,6 +220,7 @@ def unmerge(merge_id: int):
         abort(404)
     try:
         service.unmerge(actor, merged)
+        db.session.commit()
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
     else:
@@ -249,6 +254,7 @@ def tasks():
             try:
                 service.add_task_type(team_id, name=form.name.data, skill=form.skill.data,
                                       minutes=form.minutes.data)
+                db.session.commit()
             except service.VisitError as exc:
                 apply_errors(form, exc.errors)
             else:
