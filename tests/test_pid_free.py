@@ -58,6 +58,7 @@ def test_no_email_or_calendar_artefact_names_a_patient(app):
         patient = db.session.get(Patient, visit.patient_id)
         cancel_visit(Actor(chair.id, (visit.team_id,), {visit.team_id: "chair"}), visit,
                      f"{patient.full_name} admitted to RVH")
+        db.session.commit()
         for day in range(15):  # every reminder due in the next two weeks
             for clock in (time(8, 5), time(18, 5)):
                 outbox.run(now=london_to_utc(today + timedelta(days=day), clock))

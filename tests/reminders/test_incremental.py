@@ -58,9 +58,11 @@ def _rows(team_id):
 
 
 def _meeting(chair, team_id, title, guest):
-    return schedule_meeting(actor_for(chair, team_id), team_id, MeetingDetails(
+    _result = schedule_meeting(actor_for(chair, team_id), team_id, MeetingDetails(
         title=title, day=FUTURE, start=time(12, 30), end=time(14, 0), location="Room 2",
         chair_id=chair.id, guest_emails=guest))
+    db.session.commit()
+    return _result
 
 
 def test_an_incremental_pass_leaves_what_a_full_pass_would(rapp, make_user):
@@ -78,9 +80,11 @@ def test_an_incremental_pass_leaves_what_a_full_pass_would(rapp, make_user):
         assert before[river] and not before[hill]
         # Changes in both teams: a meeting cancelled and one scheduled, an action given.
         cancel_meeting(actor_for(chair, river), db.session.get(Meeting, old))
+        db.session.commit()
         _meeting(chair, river, "Riverside extra MDT", "gp@example.nhs.uk")
         create_action(actor_for(chair, river), team_id=river, description="Order a bed",
                       owner_id=nurse.id, due_on=FUTURE)
+        db.session.commit()
         _meeting(hill_chair, hill, "Hillside MDT", "hospice@example.org.uk")
 
         summary = outbox.run(teams={river})

@@ -47,6 +47,7 @@ def test_a_death_withdraws_the_visit_reminder_before_it_is_sent(rapp, caseload, 
         lifecycle.apply(actor, patient, lifecycle.Change(
             target="died", team_id=caseload.team_id, happened_on=TODAY - timedelta(days=1),
             place="hospice"), patient.version)
+        db.session.commit()
         db.session.remove()
     with rapp.app_context():
         summary = outbox.run(now=AT_SIX, redis=redis_connection())

@@ -45,6 +45,7 @@ def schedule(dapp, people):
         schedule_meeting(Actor(people.chair.id, (team_id,), {team_id: "chair"}), team_id,
                          MeetingDetails(title="Riverside MDT", day=FUTURE, start=time(12, 30),
                                         end=time(14, 0), chair_id=people.chair.id))
+        db.session.commit()
         return team_id
 
 
@@ -155,6 +156,7 @@ def test_a_series_is_invited_once_with_its_rule_until_it_changes(dapp, people, r
                       MeetingDetails(title="Monthly MDT", day=FUTURE, start=time(12, 30),
                                      end=time(14, 0), chair_id=people.chair.id),
                       weekly_rule(1, FUTURE.weekday()))
+        db.session.commit()
     send_all(dapp)
     send_all(dapp)  # planning again sends nothing again
     with dapp.app_context():

@@ -46,8 +46,10 @@ def test_the_morning_digest_goes_at_eight_uk_time(rapp, people, smtp, worker, ti
         for owner in (people.chair, people.nurse):
             create_action(chair, team_id=team_id, description="Order a bed", owner_id=owner.id,
                           due_on=day)
+            db.session.commit()
         done = create_action(chair, team_id=team_id, description="Phone the GP",
                              owner_id=people.nurse.id, due_on=day)
+        db.session.commit()
         # The nurse's first action is done before the digest: only one is left for her.
         complete(actor_for(people.nurse, team_id), db.session.get(Action, done.id))
         nurse_first = db.session.scalar(select(Action).where(
