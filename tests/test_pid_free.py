@@ -42,7 +42,7 @@ def test_no_email_or_calendar_artefact_names_a_patient(app):
     from mdt.demo import load_demo
     from mdt.meetings.models import Meeting, MeetingSeries
     from mdt.patients.models import Patient
-    from mdt.reminders import outbox
+    from mdt.reminders import jobs
     from mdt.reminders.jobs import _prepare
     from mdt.reminders.models import Reminder
     from mdt.visits.models import Visit
@@ -61,7 +61,7 @@ def test_no_email_or_calendar_artefact_names_a_patient(app):
         db.session.commit()
         for day in range(15):  # every reminder due in the next two weeks
             for clock in (time(8, 5), time(18, 5)):
-                outbox.run(now=london_to_utc(today + timedelta(days=day), clock))
+                jobs.plan_pass(now=london_to_utc(today + timedelta(days=day), clock))
         artefacts = []
         cache = {}
         rows = db.session.scalars(select(Reminder)).all()

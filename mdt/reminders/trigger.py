@@ -85,7 +85,7 @@ def tick(app, redis=None) -> bool:
 def run_planner(redis) -> dict:
     """Planner passes until no change came in during the last one (at most three)."""
     from mdt.extensions import db
-    from mdt.reminders import outbox
+    from mdt.reminders import jobs
 
     summary = {}
     for _ in range(3):
@@ -93,7 +93,7 @@ def run_planner(redis) -> dict:
         teams = take_scope(redis, now)
         db.session.remove()
         try:
-            summary = outbox.run(now=now, redis=redis, teams=teams).as_dict()
+            summary = jobs.plan_pass(now=now, redis=redis, teams=teams).as_dict()
         except Exception:
             plan_again(redis, teams)  # nothing asked for is lost with a failed pass
             raise

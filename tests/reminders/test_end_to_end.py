@@ -14,7 +14,7 @@ from mdt.meetings.models import Case, Meeting
 from mdt.meetings.service import MeetingDetails, cancel_meeting, move_meeting, schedule_meeting
 from mdt.notifications.models import Notification
 from mdt.queue import redis_connection
-from mdt.reminders import outbox
+from mdt.reminders import jobs
 from mdt.reminders.models import Reminder
 from mdt.teams.service import get_or_create_team
 from mdt.timeutil import london_to_utc, london_today, utcnow
@@ -53,7 +53,7 @@ def schedule(rapp, people, day=FUTURE, guests="guest@council.gov.uk", with_case=
 
 def run_planner(rapp, now=None):
     with rapp.app_context():
-        summary = outbox.run(now=now, redis=redis_connection())
+        summary = jobs.plan_pass(now=now, redis=redis_connection())
         db.session.remove()
         return summary
 
@@ -156,7 +156,7 @@ def test_a_meeting_cancelled_before_its_reminders_went_gets_none(rapp, people, s
     meeting_id = schedule(rapp, people, day=tomorrow, guests="")
     now = max(utcnow(), london_to_utc(london_today(), time(9, 5)))  # its reminder is due
     with rapp.app_context():  # plan while the queue is unreachable: rows wait, pending
-        summary = outbox.run(now=now, redis=None)
+        summary = jobs.plan_pass(now=now, redis=None)
         db.session.remove()
     assert summary.added == 4 and statuses(rapp) == Counter(pending=4)
     with rapp.app_context():
