@@ -80,6 +80,7 @@ def test_no_email_or_calendar_artefact_names_a_patient(app):
         tokens = [("calendar.personal_feed", service.issue(user.id)) for user in users]
         tokens += [("calendar.team_feed", service.issue(chair.id, team_id, role="chair"))
                    for team_id in {visit.team_id}]
+        db.session.commit()
         secrets = _secrets(db.session.scalars(select(Patient)).all(), users)
     client = ClientRequest(app)
     for endpoint, token in tokens:
