@@ -1,0 +1,56 @@
+"""One unit of work per request or job: services add and flush, and the caller (a view, a
+job, a command) commits once. A service that must try something and recover does it in a
+SAVEPOINT (`with db.session.begin_nested():`), never with a commit or a whole-session
+rollback. This test keeps the rule: it reads the source, so it needs no database."""
+
+import ast
+from pathlib import Path
+
+MDT = Path(__file__).resolve().parents[1] / "mdt"
+
+# Where a transaction may end: the request's plumbing (error pages, the double-submit
+# guard, the audited read and refusal), besides views, jobs and command-line commands.
+PLUMBING = {"__init__.py", "once.py", "audit/reads.py"}
+
+
+def _may_end_transactions(path: Path) -> bool:
+    name = path.name
+    return (name == "views.py" or name.endswith("_views.py") or name in ("jobs.py", "cli.py")
+            or path.relative_to(MDT).as_posix() in PLUMBING)
+
+
+def _ends(tree) -> list[int]:
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("commit", "rollback")]
+
+
+def _commit_flags(tree) -> list[int]:
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for arg in node.args.args + node.args.kwonlyargs if arg.arg == "commit"]
+
+
+def test_only_views_jobs_and_commands_end_a_transaction():
+    found = []
+    for path in sorted(MDT.rglob("*.py")):
+        if _may_end_transactions(path):
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        found += [f"{path.relative_to(MDT.parent)}:{line}" for line in _ends(tree)]
+    assert not found, ("A service commits or rolls back the whole session (use flush, and "
+                       "begin_nested() to recover): " + ", ".join(found))
+
+
+def test_no_service_takes_a_commit_flag():
+    found = []
+    for path in sorted(MDT.rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        found += [f"{path.relative_to(MDT.parent)}:{line}" for line in _commit_flags(tree)]
+    assert not found, "A `commit=` parameter: the caller commits instead: " + ", ".join(found)
+
+
+def test_the_rule_sees_a_commit():
+    tree = ast.parse("def save():\n    db.session.commit()\n")
+    assert _ends(tree) == [2]
+    assert _commit_flags(ast.parse("def f(a, commit=True): pass")) == [1]
