@@ -6,6 +6,8 @@ rollback. This test keeps the rule: it reads the source, so it needs no database
 import ast
 from pathlib import Path
 
+import pytest
+
 MDT = Path(__file__).resolve().parents[1] / "mdt"
 
 # Where a transaction may end: the request's plumbing (error pages, the double-submit
@@ -54,3 +56,45 @@ def test_the_rule_sees_a_commit():
     tree = ast.parse("def save():\n    db.session.commit()\n")
     assert _ends(tree) == [2]
     assert _commit_flags(ast.parse("def f(a, commit=True): pass")) == [1]
+
+
+def test_a_savepoint_rolled_back_leaves_the_audit_chain_whole(app, make_user):
+    """Events chained inside a SAVEPOINT that is then rolled back are gone: the next event
+    chains onto the one before the SAVEPOINT, and the trail still verifies."""
+    from mdt.audit.chain import verify
+    from mdt.audit.service import record
+    from mdt.extensions import db
+
+    user = make_user()
+
+    def event(n):
+        record(user_id=user.id, role="member", team_id=None, action="view",
+               record_type="patient", record_id=n)
+
+    with app.app_context():
+        event(1)
+        try:
+            with db.session.begin_nested():
+                event(2)
+                db.session.flush()
+                raise ValueError("refused")
+        except ValueError:
+            pass
+        with db.session.begin_nested():  # one released: its event stays in the chain
+            event(3)
+        event(4)
+        db.session.commit()
+    with app.app_context():
+        try:
+            with db.session.begin_nested():  # the transaction's first event, undone
+                event(5)
+        except ValueError:
+            pass
+        with pytest.raises(ValueError), db.session.begin_nested():
+            event(6)
+            raise ValueError("refused")
+        event(7)
+        db.session.commit()
+        verdict = verify()
+        assert verdict.ok, str(verdict)
+        assert verdict.checked == 5  # 1, 3, 4, 5, 7

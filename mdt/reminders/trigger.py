@@ -201,6 +201,8 @@ def _after_flush(session, flush_context):
 
 
 def _after_commit(session):
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the transaction's own commit plans
     teams = session.info.pop(_FLAG, None)
     if not teams or not has_request_context():
         return
@@ -220,5 +222,5 @@ def install_listeners() -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_soft_rollback", lambda session, previous: _after_rollback(
-        session))
+        session) if previous.parent is None else None)  # (not a SAVEPOINT's or a flush's)
     _installed = True
