@@ -72,6 +72,7 @@ def caseload(app, make_user, make_patient):
                                     due_on=TODAY + timedelta(days=5), patient_id=irene.id).id
                       for text in ("Order a pressure mattress", "Review pain relief",
                                    "Ask the hospice about respite")]
+        db.session.commit()
         ids = dict(team_id=team_id, hill_id=hill_id, visit_id=visit.id,
                    meeting_id=meeting.id, case_id=case.id, action_ids=action_ids)
     return type("Caseload", (), dict(chair=chair, nurse=nurse, hill_chair=hill_chair,
