@@ -288,7 +288,7 @@ def decline(actor: Actor, referral: Referral, *, reason: str,
 def accept(actor: Actor, referral: Referral, *, choice: str, seen_version: int | None,
            today: date, message: str = "") -> Case:
     """Onto the chosen meeting's case list (a series date is opened first). The referral
-    update is flushed, so its version checked, before the case is made, and both commit
+    update is flushed, so its version checked, before the case is made, and both are kept
     together: a case never exists without its referral marked accepted."""
     from mdt.referrals.queries import meeting_options
 
