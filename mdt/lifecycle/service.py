@@ -166,8 +166,8 @@ def preview(patient: Patient, change: Change) -> Effects:
 
 def apply(actor: Actor, patient: Patient, change: Change, seen_version: int | None) -> Effects:
     """Make the change and everything that follows it (flushed: the view commits). Refused
-    (nothing done) when the transition is not allowed, a field is wrong, or the record changed since the
-    summary was shown (a double submit, two people at once)."""
+    (nothing done) when the transition is not allowed, a field is wrong, or the record
+    changed since the summary was shown (a double submit, two people at once)."""
     links = {link.team_id: link for link in _links(patient.id, [change.team_id])}
     link = links.get(change.team_id)
     if link is None:
