@@ -189,6 +189,7 @@ def _setup(app, world, step):
         chair = Actor(world.chair.id, (team,), {team: "chair"})
         if step == "complete_action":
             complete(chair, db.session.get(Action, world.action))
+            db.session.commit()
         elif step == "record_death":
             patient = db.session.get(Patient, world.p3.id)
             lifecycle.apply(chair, patient, lifecycle.Change(

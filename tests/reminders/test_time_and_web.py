@@ -52,9 +52,11 @@ def test_the_morning_digest_goes_at_eight_uk_time(rapp, people, smtp, worker, ti
         db.session.commit()
         # The nurse's first action is done before the digest: only one is left for her.
         complete(actor_for(people.nurse, team_id), db.session.get(Action, done.id))
+        db.session.commit()
         nurse_first = db.session.scalar(select(Action).where(
             Action.owner_id == people.nurse.id, Action.status == "open"))
         complete(actor_for(people.nurse, team_id), nurse_first)
+        db.session.commit()
     time_machine.move_to(eight - timedelta(minutes=1), tick=False)
     run_planner(rapp)
     time_machine.move_to(eight, tick=False)
