@@ -11,8 +11,10 @@ import pytest
 MDT = Path(__file__).resolve().parents[1] / "mdt"
 
 # Where a transaction may end: the request's plumbing (error pages, the double-submit
-# guard, the audited read and refusal), besides views, jobs and command-line commands.
-PLUMBING = {"__init__.py", "once.py", "audit/reads.py"}
+# guard, the audited read and refusal), besides views, jobs and command-line commands; and
+# the demo's data builder, which the seed commands, the tests and bench/ drive like a job.
+PLUMBING = {"__init__.py", "once.py", "audit/reads.py", "demo/__init__.py",
+            "demo/builder.py"}
 
 
 def _may_end_transactions(path: Path) -> bool:
