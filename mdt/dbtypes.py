@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import CheckConstraint, DateTime
 from sqlalchemy.types import TypeDecorator
 
 from mdt.timeutil import as_utc
@@ -23,3 +23,10 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else as_utc(value)
+
+
+def one_of(column: str, values) -> CheckConstraint:
+    """A CHECK that `column` holds one of a lifecycle's values (a StrEnum). Named by the
+    metadata's convention: ck_<table>_<column>, as the migration that adds it."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)

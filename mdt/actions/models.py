@@ -1,7 +1,8 @@
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mdt.dbtypes import UTCDateTime
+from mdt.actions.lifecycle import ActionStatus
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
 from mdt.timeutil import utcnow
 
@@ -18,6 +19,7 @@ class Action(db.Model):
     """A task with one owner, a due date and a status; every change is in the action log."""
 
     __tablename__ = "actions"
+    __table_args__ = (one_of("status", ActionStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -42,6 +44,18 @@ class Action(db.Model):
     @property
     def status_label(self) -> str:
         return STATUSES[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ActionStatus.OPEN
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ActionStatus.DONE
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == ActionStatus.CANCELLED
 
     @property
     def priority_label(self) -> str:

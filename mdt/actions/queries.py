@@ -27,6 +27,12 @@ class ActionRow:
             return "overdue"
         return "due_this_week" if self.action.due_on <= end_of_week(today) else "later"
 
+    def is_overdue(self, today: date) -> bool:
+        return self.due_state(today) == "overdue"
+
+    def is_due_this_week(self, today: date) -> bool:
+        return self.due_state(today) == "due_this_week"
+
 
 def end_of_week(today: date) -> date:
     """Sunday of this week: 'due this week' in the way a team plans its week."""

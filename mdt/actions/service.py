@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from mdt.actions.lifecycle import TRANSITIONS, ActionStatus
 from mdt.actions.models import PRIORITIES, Action, ActionLogEntry
 from mdt.audit import service as audit
 from mdt.auth.actor import Actor
@@ -16,6 +17,7 @@ from mdt.patients.models import Hna, HnaConcern, PatientTeam
 from mdt.patients.service import closed_message
 from mdt.teams.service import is_member
 from mdt.timeutil import london_today, to_london, utcnow
+from mdt.transitions import check_transition
 
 DESCRIPTION_LIMIT = 500
 NOTE_LIMIT = 1000
@@ -181,6 +183,7 @@ def complete(actor: Actor, action: Action) -> Action:
         return action
     if action.status == "cancelled":
         raise ActionError({"form": "This action is cancelled. Reopen it before completing it."})
+    check_transition(TRANSITIONS, action.status, ActionStatus.DONE, ActionError)
     with _changing():
         action.status, action.completed_at = "done", utcnow()
         action.completed_on = to_london(action.completed_at).date()
@@ -192,6 +195,7 @@ def reopen(actor: Actor, action: Action) -> Action:
     if action.status == "open":
         return action
     old = action.status
+    check_transition(TRANSITIONS, old, ActionStatus.OPEN, ActionError)
     with _changing():
         action.status, action.completed_at, action.cancel_reason = "open", None, ""
         action.completed_on = None
@@ -206,6 +210,7 @@ def cancel(actor: Actor, action: Action, reason: str) -> Action:
     if action.status == "cancelled":
         return action
     old = action.status
+    check_transition(TRANSITIONS, old, ActionStatus.CANCELLED, ActionError)
     with _changing():
         action.status, action.cancel_reason = "cancelled", reason.strip()
         _log(actor, action, "cancelled", old, reason.strip())

@@ -12,7 +12,7 @@ from mdt.actions.forms import (
     NoteForm,
     ReassignForm,
 )
-from mdt.actions.models import STATUSES
+from mdt.actions.pages import BoardPage
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.models import User
 from mdt.auth.scope import current_actor, current_teams, team_member_required
@@ -117,7 +117,7 @@ def _detail(actor, action, status=200, **forms):
     patient = patients.get_patient(actor, action.patient_id) if action.patient_id else None
     return render_template("actions/show.html", action=action, owner_name=owner.name,
                            patient=patient, log=queries.log_for([action.id])[action.id],
-                           state=row.due_state(london_today()), errors=errors,
+                           overdue=row.is_overdue(london_today()), errors=errors,
                            **forms), status
 
 
@@ -203,17 +203,10 @@ def cancel(action_id: int):
 
 
 def _board_page(actor, team_id, args, form, status_code=200):
-    status = args.get("status", "open")
-    status = status if status in STATUSES or status == "" else "open"
-    owner_id = int_or_none(args.get("owner_id"))
-    overdue = args.get("overdue") == "1"
-    rows = queries.team_board(actor, team_id, owner_id=owner_id, status=status,
-                              overdue_only=overdue, today=london_today())
-    return render_template("actions/board.html", rows=rows, team_id=team_id,
-                           teams=[t for t in current_teams() if actor.is_chair(t.id)],
-                           members=[u for _, u in team_members([team_id])],
-                           owner_id=owner_id, status=status, overdue=overdue,
-                           statuses=STATUSES, today=london_today(), form=form,
+    page = BoardPage.build(actor, team_id, [t for t in current_teams() if actor.is_chair(t.id)],
+                           status=args.get("status"), owner_id=int_or_none(args.get("owner_id")),
+                           overdue=args.get("overdue") == "1")
+    return render_template("actions/board.html", **page.context(), form=form,
                            errors=error_list(form)), status_code
 
 

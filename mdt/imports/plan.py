@@ -56,6 +56,10 @@ class Line:
     changes: dict = field(default_factory=dict)  # {field: [old, new]}
 
     @property
+    def is_error(self) -> bool:
+        return self.status == "error"
+
+    @property
     def name(self) -> str:
         return " ".join(p for p in (self.data.get("given_name"), self.data.get("family_name"))
                         if p)

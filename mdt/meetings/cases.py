@@ -7,6 +7,7 @@ from mdt.audit import service as audit
 from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.meetings.agenda import MAX_MINUTES, grouped_order
+from mdt.meetings.lifecycle import CASE_TRANSITIONS, CaseStatus
 from mdt.meetings.models import URGENCIES, Case, Meeting
 from mdt.meetings.service import MeetingError
 from mdt.meetings.timing import items
@@ -15,6 +16,7 @@ from mdt.patients.service import closed_message
 from mdt.teams.models import Team
 from mdt.teams.service import is_member
 from mdt.timeutil import utcnow
+from mdt.transitions import check_transition
 
 REASON_LIMIT = 1000
 NOTES_LIMIT = 10000
@@ -32,6 +34,7 @@ def _audit(actor, meeting, action, case, changes):
 def take_off(actor: Actor, meeting: Meeting, case: Case, reason: str) -> None:
     """Take a case off a list that has not finished, in the caller's transaction."""
     before = case.status
+    check_transition(CASE_TRANSITIONS, before, CaseStatus.REMOVED, MeetingError)
     case.status, case.removed_reason = "removed", reason[:REASON_LIMIT]
     _audit(actor, meeting, "change", case, {"status": [before, "removed"], "reason": reason})
 
@@ -78,6 +81,8 @@ def add_case(actor: Actor, meeting: Meeting, *, patient_id: int | None, reason: 
         with db.session.begin_nested():  # a double submit undoes this addition only
             if existing:  # put back a removed case, history kept
                 case = existing
+                check_transition(CASE_TRANSITIONS, case.status, CaseStatus.LISTED,
+                                 MeetingError)
                 case.status, case.removed_reason, case.position = "listed", "", position
                 case.reason, case.urgency, case.presenter_id = reason, urgency, presenter_id
                 case.referred_by = (referred_by or "").strip()
@@ -142,6 +147,7 @@ def remove_case(actor: Actor, meeting: Meeting, case: Case, reason: str) -> None
     if case.status == "removed":  # removed already (a colleague, or a second click)
         return
     before = case.status
+    check_transition(CASE_TRANSITIONS, before, CaseStatus.REMOVED, MeetingError)
     case.status, case.removed_reason = "removed", reason
     _audit(actor, meeting, "change", case, {"status": [before, "removed"], "reason": reason})
     db.session.flush()
@@ -167,6 +173,7 @@ def apply_discussion(actor: Actor, meeting: Meeting, case: Case, *, notes: str, 
     before = {"notes": case.notes, "outcome": case.outcome, "decisions": case.decisions,
               "status": case.status}
     case.notes, case.outcome, case.decisions = notes or "", outcome or "", decisions or ""
+    check_transition(CASE_TRANSITIONS, case.status, status, MeetingError)
     case.status = status
     if status == "discussed":
         case.discussed_at = case.discussed_at or utcnow()

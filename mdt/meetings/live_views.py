@@ -7,67 +7,23 @@ from mdt.actions.forms import ActionForm
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import team_member_required
 from mdt.extensions import db, htmx
-from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.meetings import drafts, queries, recording, timing
+from mdt.forms import apply_errors, int_or_none
+from mdt.meetings import drafts, queries, recording
 from mdt.meetings import service as meetings
 from mdt.meetings.attendance import often_absent
 from mdt.meetings.forms import CaseRecordForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE
-from mdt.meetings.queries import referrals_for_cases
+from mdt.meetings.pages import LivePage
 from mdt.meetings.views import bp, case_or_404, chaired_meeting
-from mdt.patients.key_info_queries import key_card
-from mdt.teams.models import Team
-from mdt.teams.service import member_choices
 from mdt.timeutil import london_today, to_london, utcnow
 
 
 def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
     """The live page (or, for htmx, just the case panel) with the current case."""
-    rows = queries.case_rows(meeting, details=False)  # details for the case on screen only
-    draft = None
-    current = next((r for r in rows if r.case.id == case_id), None) or next(
-        (r for r in rows if r.case.status == "listed"), rows[0] if rows else None)
-    index = rows.index(current) if current else 0
-    if current:
-        rows = queries.with_details(meeting, rows, [current])
-        current = rows[index]
-    members = member_choices(meeting.team_id)
-    if current:
-        key_worker_id = current.info.key_worker_id if current.info else None
-        draft = drafts.mine(actor.user_id, current.case) if "record_form" not in forms \
-            else None
-        typed = draft or current.case  # her unsaved text comes back after a reload
-        forms.setdefault("record_form", CaseRecordForm(data={
-            "notes": typed.notes, "outcome": typed.outcome, "decisions": typed.decisions,
-            "version": str(draft.case_version if draft else current.case.version),
-            "key_worker_id": key_worker_id, "seen_key_worker_id": str(key_worker_id or ""),
-            "defer": current.case.status == "deferred"}))
-        forms.setdefault("action_rows", _action_rows(1))
-        forms["record_form"].key_worker_id.choices = [("", "No key worker")] + members
-        for row in forms["action_rows"]:
-            row.owner_id.choices = [("", "Choose an owner")] + members
-    forms.setdefault("walk_in_form", WalkInForm())
-    team = db.session.get(Team, meeting.team_id)
-    timetable = timing.meeting_plan(meeting, rows, team)
-    clock = timing.meeting_progress(meeting, rows, utcnow())
-    errors = [item for form in forms.values() if not isinstance(form, list)
-              for item in error_list(form)]
-    errors += [item for row in forms.get("action_rows", []) for item in error_list(row)]
-    context = dict(meeting=meeting, rows=rows, current=current, index=index, saved=saved,
-                   restored=draft.updated_at if current and draft else None,
-                   writing=drafts.others(actor.user_id, current.case) if current else [],
-                   previous=rows[index - 1] if current and index > 0 else None,
-                   following=rows[index + 1] if current and index + 1 < len(rows) else None,
-                   attendance=ATTENDANCE, today=london_today(), errors=errors,
-                   oob=bool(htmx), plan=timetable, clock=clock,
-                   referral=referrals_for_cases([current.case.id]).get(
-                       current.case.id) if current else None,
-                   key_card=key_card(current.patient.id) if current else [], **forms)
-    if not htmx:  # the attendance column: the whole page only, not the case panel's swaps
-        context.update(invitees=queries.invitees(meeting.id),
-                       often_absent=often_absent(meeting.team_id, london_today()))
+    page = LivePage.build(actor, meeting, case_id=case_id, saved=saved, whole_page=not htmx,
+                          oob=bool(htmx), forms=forms, action_rows=_action_rows)
     template = "meetings/_live_case.html" if htmx else "meetings/live.html"
-    return render_template(template, **context), status
+    return render_template(template, **page.context()), status
 
 
 @bp.post("/<int:meeting_id>/start")

@@ -11,8 +11,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mdt.dbtypes import UTCDateTime
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
+from mdt.meetings.lifecycle import OPEN_MEETING, CaseStatus, MeetingStatus
 from mdt.timeutil import utcnow
 
 MEETING_STATUSES = {"scheduled": "Scheduled", "in_progress": "In progress",
@@ -48,7 +49,8 @@ class MeetingSeries(db.Model):
 
 class Meeting(db.Model):
     __tablename__ = "meetings"
-    __table_args__ = (UniqueConstraint("series_id", "occurrence_date"),)
+    __table_args__ = (UniqueConstraint("series_id", "occurrence_date"),
+                      one_of("status", MeetingStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -74,6 +76,28 @@ class Meeting(db.Model):
     def status_label(self) -> str:
         return MEETING_STATUSES[self.status]
 
+    # What the pages ask of a meeting's lifecycle (mdt/meetings/lifecycle.py).
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == MeetingStatus.SCHEDULED
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status == MeetingStatus.IN_PROGRESS
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == MeetingStatus.FINISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
+
+    @property
+    def is_open(self) -> bool:
+        """Still to run or running: it can be started, joined or sent apologies for."""
+        return self.status in OPEN_MEETING
+
 
 class Invitee(db.Model):
     """A person invited to a meeting (a team member or a guest by email), with attendance."""
@@ -89,12 +113,20 @@ class Invitee(db.Model):
     attendance: Mapped[str] = mapped_column(String(20), default="invited")
     walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    @property
+    def sent_apologies(self) -> bool:
+        return self.attendance == "apologies"
+
+    @property
+    def attendance_recorded(self) -> bool:
+        return self.attendance != "invited"
+
 
 class Case(db.Model):
     """One patient on one meeting's case list."""
 
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("meeting_id", "patient_id"),)
+    __table_args__ = (UniqueConstraint("meeting_id", "patient_id"), one_of("status", CaseStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
@@ -122,6 +154,22 @@ class Case(db.Model):
     @property
     def status_label(self) -> str:
         return CASE_STATUSES[self.status]
+
+    @property
+    def is_listed(self) -> bool:
+        return self.status == CaseStatus.LISTED
+
+    @property
+    def is_discussed(self) -> bool:
+        return self.status == CaseStatus.DISCUSSED
+
+    @property
+    def is_deferred(self) -> bool:
+        return self.status == CaseStatus.DEFERRED
+
+    @property
+    def is_removed(self) -> bool:
+        return self.status == CaseStatus.REMOVED
 
     @property
     def urgency_label(self) -> str:

@@ -11,10 +11,12 @@ from mdt.actions import service as actions
 from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.meetings import cases, drafts
+from mdt.meetings.lifecycle import CASE_TRANSITIONS, CaseStatus
 from mdt.meetings.models import Case, Meeting
 from mdt.meetings.service import MeetingError
 from mdt.patients.handover import assign_key_worker
 from mdt.patients.service import PatientError
+from mdt.transitions import check_transition
 
 MAX_ACTION_ROWS = 10
 
@@ -52,6 +54,9 @@ def record_case(actor: Actor, meeting: Meeting, case: Case, record: CaseRecord) 
     if record.defer and meeting.status == "finished":
         raise MeetingError({"defer": "The meeting has finished: a case can no longer be "
                                      "deferred"})
+    check_transition(CASE_TRANSITIONS, case.status,
+                     CaseStatus.DEFERRED if record.defer else CaseStatus.DISCUSSED, MeetingError,
+                     "This case was taken off the list: add it again to discuss it")
     if errors := cases.discussion_problems(meeting, case, notes=record.notes,
                                            outcome=record.outcome, decisions=record.decisions,
                                            seen_version=record.seen_version):

@@ -15,10 +15,12 @@ from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.meetings import recurrence
+from mdt.meetings.lifecycle import MEETING_TRANSITIONS, MeetingStatus
 from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
 from mdt.teams.models import Membership
 from mdt.teams.service import is_member
 from mdt.timeutil import checked_london_to_utc, clock_problem, london_to_utc, to_london, utcnow
+from mdt.transitions import check_transition
 
 MAX_GUESTS = 50
 TEXT_LIMITS = {"title": 120, "location": 200, "video_url": 500}
@@ -234,6 +236,8 @@ def move_meeting(actor: Actor, meeting: Meeting, details: MeetingDetails) -> Mee
 
 def start_meeting(actor: Actor, meeting: Meeting) -> Meeting:
     if meeting.status == "scheduled":
+        check_transition(MEETING_TRANSITIONS, meeting.status, MeetingStatus.IN_PROGRESS,
+                         MeetingError)
         meeting.status, meeting.started_at = "in_progress", utcnow()
         _audit(actor, meeting.team_id, "change", meeting.id, {"status": ["scheduled",
                                                                         "in_progress"]})
@@ -324,6 +328,7 @@ def finish_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]
         return None, 0
     if meeting.status == "cancelled":
         raise MeetingError({"form": "This meeting was cancelled"})
+    check_transition(MEETING_TRANSITIONS, meeting.status, MeetingStatus.FINISHED, MeetingError)
     target = next_meeting(meeting)
     moved = carry_forward(meeting, target)
     meeting.status, meeting.finished_at = "finished", utcnow()
@@ -393,6 +398,8 @@ def undo_finish(actor: Actor, meeting: Meeting, now=None) -> int:
     if used:
         raise MeetingError({"form": "The next meeting has already started on the cases "
                                     "carried to it, so finishing cannot be undone"})
+    check_transition(MEETING_TRANSITIONS, meeting.status, MeetingStatus.IN_PROGRESS,
+                     MeetingError)
     meeting_reopening.send(meeting, actor=actor)
     if ids:
         cases_carried_back.send(meeting, old_by_new={c.id: c.carried_from_id for c in carried})
@@ -419,6 +426,7 @@ def cancel_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]
         return None, 0
     if meeting.status == "finished":
         raise MeetingError({"form": "This meeting has finished"})
+    check_transition(MEETING_TRANSITIONS, meeting.status, MeetingStatus.CANCELLED, MeetingError)
     target = next_meeting(meeting)
     moved = carry_forward(meeting, target)
     meeting.status = "cancelled"

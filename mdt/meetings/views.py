@@ -12,8 +12,8 @@ from mdt.auth.actor import Actor
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.meetings import agenda, deaths, queries, recurrence, timing
 from mdt.meetings import cases as case_service
+from mdt.meetings import deaths, queries, recurrence, timing
 from mdt.meetings import service as meetings
 from mdt.meetings.attendance import meeting_follow_through
 from mdt.meetings.forms import (
@@ -25,10 +25,7 @@ from mdt.meetings.forms import (
     parse_fold,
 )
 from mdt.meetings.models import Case, Meeting
-from mdt.meetings.queries import referrals_for_cases
-from mdt.patients.key_info_queries import key_cards
-from mdt.patients.listing import patient_choices
-from mdt.teams.models import Team
+from mdt.meetings.pages import MeetingPage
 from mdt.teams.service import member_choices, team_names
 from mdt.timeutil import london_today, to_london, utcnow
 
@@ -145,29 +142,8 @@ def open_occurrence(series_id: int, day: str):
 
 
 def _page_context(actor, meeting, case_form=None):
-    rows = queries.case_rows(meeting)
-    team = db.session.get(Team, meeting.team_id)
-    by = request.args.get("blocks") if request.args.get("blocks") in timing.GROUPINGS \
-        else "practice"
-    timetable = timing.meeting_plan(meeting, rows, team, by)
-    yours = timing.your_cases(current_user, rows, timetable)
-    case_form = case_form or CaseForm()
-    case_form.patient_id.choices = patient_choices(
-        actor, meeting.team_id, exclude={row.patient.id for row in rows}) \
-        if meeting.status == "scheduled" else [("", "Choose a patient")]
-    case_form.presenter_id.choices = member_choices(meeting.team_id, "Not decided yet")
-    return {"meeting": meeting, "rows": rows, "case_form": case_form,
-            "remove_form": RemoveCaseForm(), "invitees": queries.invitees(meeting.id),
-            "is_chair": actor.is_chair(meeting.team_id) or meeting.chair_id == actor.user_id,
-            "today": london_today(), "errors": error_list(case_form),
-            "plan": timetable, "team": team, "blocks_by": by, "groupings": timing.GROUPINGS,
-            "grouping_words": timing.GROUPING_WORDS,
-            "referrals": referrals_for_cases([row.case.id for row in rows]),
-            "key_cards": key_cards([row.patient.id for row in rows]),
-            "blocks": agenda.blocks(timing.items(rows, by), timetable),
-            "your_cases": yours,
-            "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours}),
-            "deaths": deaths.deaths_since_last(meeting)}
+    return MeetingPage.build(actor, meeting, current_user, case_form=case_form,
+                             blocks=request.args.get("blocks")).context()
 
 
 def _audit_view(actor, meeting):

@@ -7,6 +7,14 @@ from enum import StrEnum
 from mdt.patients.key_info import PLACES as KEY_INFO_PLACES
 
 
+class PathwayStage(StrEnum):
+    """Where the patient is on the cancer pathway (the stage moves either way)."""
+
+    LIVING_WITH_CANCER = "living_with_cancer"
+    PALLIATIVE = "palliative"
+    END_OF_LIFE = "end_of_life"
+
+
 class Status(StrEnum):
     ON_CASELOAD = "on_caseload"
     DIED = "died"

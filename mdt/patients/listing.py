@@ -7,6 +7,7 @@ from sqlalchemy import case, func, or_, select
 from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
+from mdt.patients.lifecycle import Status
 from mdt.patients.models import PATHWAY_STAGES, Hna, Patient, PatientTeam
 from mdt.patients.review import ReviewStatus, review_status
 from mdt.teams.models import Team
@@ -59,6 +60,10 @@ class PatientRow:
     key_worker_name: str | None
     review: ReviewStatus
     status: str = "on_caseload"
+
+    @property
+    def on_caseload(self) -> bool:
+        return self.status == Status.ON_CASELOAD
 
 
 def _search_conditions(query: str):

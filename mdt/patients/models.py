@@ -2,8 +2,9 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mdt.audit.reads import note_patients
-from mdt.dbtypes import UTCDateTime
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
+from mdt.patients.lifecycle import PathwayStage, Status
 from mdt.timeutil import london_today, utcnow
 
 PATHWAY_STAGES = {
@@ -15,6 +16,7 @@ PATHWAY_STAGES = {
 
 class Patient(db.Model):
     __tablename__ = "patients"
+    __table_args__ = (one_of("pathway_stage", PathwayStage),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nhs_number: Mapped[str] = mapped_column(String(10), unique=True)  # 10 digits, no spaces
@@ -56,6 +58,7 @@ class PatientTeam(db.Model):
     """Which teams a patient is on (visible only to these), and the team's key worker."""
 
     __tablename__ = "patient_teams"
+    __table_args__ = (one_of("status", Status),)
 
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True, index=True)

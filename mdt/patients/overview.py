@@ -11,6 +11,7 @@ from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.patients.key_info_queries import load_sections
+from mdt.patients.lifecycle import TRANSITIONS, Status
 from mdt.patients.models import (
     Hna,
     HnaConcern,
@@ -41,7 +42,16 @@ class TeamLink:
 
     @property
     def on_caseload(self) -> bool:
-        return self.status == "on_caseload"
+        return self.status == Status.ON_CASELOAD
+
+    @property
+    def died(self) -> bool:
+        return self.status == Status.DIED
+
+    @property
+    def can_come_back(self) -> bool:
+        """Off the caseload in a way a re-referral undoes (the transition table says)."""
+        return (Status(self.status), Status.ON_CASELOAD) in TRANSITIONS
 
 
 @dataclass

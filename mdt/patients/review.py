@@ -29,6 +29,14 @@ class ReviewStatus:
     def flagged(self) -> bool:
         return self.state != "ok"
 
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == "overdue"
+
+    @property
+    def is_due_soon(self) -> bool:
+        return self.state == "due_soon"
+
 
 def review_status(*, last_hna: date | None, stage_changed_on: date | None, listed_on: date,
                   interval_months: int, today: date) -> ReviewStatus:

@@ -5,7 +5,7 @@ from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, current_team_ids, current_teams, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list
-from mdt.patients import key_info, service
+from mdt.patients import service
 from mdt.patients.forms import EditPatientForm, NewPatientForm, SearchForm
 from mdt.patients.listing import (
     CASELOAD_FILTERS,
@@ -16,9 +16,8 @@ from mdt.patients.listing import (
     page_number,
 )
 from mdt.patients.models import PATHWAY_STAGES
-from mdt.patients.overview import load_overview
+from mdt.patients.pages import PatientPage
 from mdt.teams.service import team_members
-from mdt.timeutil import london_today
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -118,8 +117,7 @@ def show(patient_id: int):
     if patient is None:
         abort(404)
     db.session.commit()
-    return render_template("patients/show.html", overview=load_overview(actor, patient),
-                           sections=key_info.SECTIONS, today=london_today())
+    return render_template("patients/show.html", **PatientPage.build(actor, patient).context())
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

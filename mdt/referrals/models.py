@@ -1,8 +1,9 @@
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mdt.dbtypes import UTCDateTime
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
+from mdt.referrals.lifecycle import OPEN, ReferralStatus
 from mdt.timeutil import utcnow
 
 STATUSES = {"sent": "Waiting for triage", "more_info": "More information asked for",
@@ -17,6 +18,7 @@ class Referral(db.Model):
     what has been tried, urgency, presenter, preferred meeting date; triaged by a chair."""
 
     __tablename__ = "referrals"
+    __table_args__ = (one_of("status", ReferralStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -42,6 +44,35 @@ class Referral(db.Model):
     @property
     def status_label(self) -> str:
         return STATUSES[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting for triage or for more information: it can still change."""
+        return self.status in OPEN
+
+    @property
+    def is_waiting(self) -> bool:
+        """Sent, waiting for a chair's triage."""
+        return self.status == ReferralStatus.SENT
+
+    @property
+    def needs_more_info(self) -> bool:
+        return self.status == ReferralStatus.MORE_INFO
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == ReferralStatus.ACCEPTED
+
+    @property
+    def is_returned(self) -> bool:
+        """Back with the referrer: more information asked for, or declined."""
+        return self.status in (ReferralStatus.MORE_INFO, ReferralStatus.DECLINED)
+
+    @property
+    def shows_reply(self) -> bool:
+        """The chair's reply belongs to its status (more asked for, declined, accepted)."""
+        return self.status in (ReferralStatus.MORE_INFO, ReferralStatus.DECLINED,
+                               ReferralStatus.ACCEPTED)
 
 
 class ReferralEvent(db.Model):

@@ -20,14 +20,15 @@ from mdt.meetings import service as meetings
 from mdt.meetings.models import URGENCIES, Case, Meeting
 from mdt.patients.models import Patient, PatientTeam
 from mdt.patients.service import closed_message
+from mdt.referrals.lifecycle import OPEN, TRANSITIONS, ReferralStatus
 from mdt.referrals.models import STATUSES, Referral, ReferralEvent
 from mdt.teams.models import Membership
 from mdt.teams.service import is_member
 from mdt.timeutil import format_date, to_london, utcnow
+from mdt.transitions import check_transition
 
 TEXT_LIMIT = 2000
 MESSAGE_LIMIT = 2000
-OPEN = ("sent", "more_info")
 STALE = ("Someone else changed this referral while you were looking at it. Check what "
          "changed below, then try again if you still need to.")
 FIELD_NAMES = {"question": "The question for the MDT", "background": "Relevant background",
@@ -212,6 +213,7 @@ def update_and_resend(actor: Actor, referral: Referral, *, question: str, backgr
               "tried": referral.tried, "urgency": referral.urgency,
               "presenter_id": referral.presenter_id, "preferred_date": referral.preferred_date,
               "status": referral.status}
+    check_transition(TRANSITIONS, referral.status, ReferralStatus.SENT, ReferralError)
     with _changing():
         resent = referral.status == "more_info"
         referral.question, referral.background, referral.tried = (
@@ -244,6 +246,7 @@ def withdraw(actor: Actor, referral: Referral, seen_version: int | None) -> Refe
     _require_status(referral, OPEN, "withdrawn")
     _require_version(referral, seen_version)
     before = referral.status
+    check_transition(TRANSITIONS, before, ReferralStatus.WITHDRAWN, ReferralError)
     with _changing():
         referral.status, referral.updated_at = "withdrawn", utcnow()
         _event(actor, referral, "withdrawn")
@@ -260,6 +263,7 @@ def ask_for_more(actor: Actor, referral: Referral, *, message: str,
     _require_version(referral, seen_version)
     message = _message(message, "message", "Enter what more information you need",
                        "Message")
+    check_transition(TRANSITIONS, referral.status, ReferralStatus.MORE_INFO, ReferralError)
     with _changing():
         referral.status, referral.reply, referral.updated_at = "more_info", message, utcnow()
         _event(actor, referral, "more_info", message)
@@ -277,6 +281,7 @@ def decline(actor: Actor, referral: Referral, *, reason: str,
     reason = _message(reason, "reason", "Enter the reason for declining the referral",
                       "Reason")
     before = referral.status
+    check_transition(TRANSITIONS, before, ReferralStatus.DECLINED, ReferralError)
     with _changing():
         referral.status, referral.reply, referral.updated_at = "declined", reason, utcnow()
         _event(actor, referral, "declined", reason)
@@ -313,6 +318,7 @@ def accept(actor: Actor, referral: Referral, *, choice: str, seen_version: int |
     names = dict(db.session.execute(select(User.id, User.name).where(
         User.id == referral.referrer_id)).all())
     patient_id, before = referral.patient_id, referral.status
+    check_transition(TRANSITIONS, before, ReferralStatus.ACCEPTED, ReferralError)
     reason = referral.question
     if len(reason) > case_service.REASON_LIMIT:
         reason = reason[:case_service.REASON_LIMIT - 1].rstrip() + "…"

@@ -1,8 +1,9 @@
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mdt.dbtypes import UTCDateTime
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
+from mdt.reminders.lifecycle import ReminderStatus
 from mdt.timeutil import utcnow
 
 
@@ -17,6 +18,7 @@ class Reminder(db.Model):
                          name="uq_reminders_key"),
         Index("ix_reminders_status_due_at", "status", "due_at"),
         Index("ix_reminders_expires_at", "expires_at"),
+        one_of("status", ReminderStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +46,10 @@ class Reminder(db.Model):
     message: Mapped[str | None] = mapped_column(Text, nullable=True)  # development outbox
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == ReminderStatus.FAILED
 
     @property
     def key(self) -> tuple[str, str, str, str]:

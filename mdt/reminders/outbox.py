@@ -24,13 +24,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from mdt.extensions import db
 from mdt.notifications.models import Notification
 from mdt.reminders import emails
+from mdt.reminders.lifecycle import OPEN
 from mdt.reminders.models import Reminder
 from mdt.reminders.planner import FULL_ONLY_KINDS, Due
 from mdt.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-OPEN = ("pending", "queued")
 SEND_JOB = "mdt.reminders.jobs.send_batch"
 
 

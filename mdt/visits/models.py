@@ -1,9 +1,10 @@
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from mdt.dbtypes import UTCDateTime
+from mdt.dbtypes import UTCDateTime, one_of
 from mdt.extensions import db
 from mdt.timeutil import utcnow
+from mdt.visits.lifecycle import VisitStatus
 
 WINDOWS = {"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening",
            "timed": "At a set time"}
@@ -32,6 +33,7 @@ class TaskType(db.Model):
 
 class Visit(db.Model):
     __tablename__ = "visits"
+    __table_args__ = (one_of("status", VisitStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -53,6 +55,11 @@ class Visit(db.Model):
     @property
     def status_label(self) -> str:
         return VISIT_STATUSES[self.status]
+
+    @property
+    def is_planned(self) -> bool:
+        """Only a planned visit can be changed, cancelled or merged."""
+        return self.status == VisitStatus.PLANNED
 
     @property
     def when_label(self) -> str:

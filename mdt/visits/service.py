@@ -16,7 +16,9 @@ from mdt.patients.models import PatientTeam
 from mdt.patients.service import closed_message
 from mdt.teams.service import is_member
 from mdt.timeutil import clock_problem, format_date, london_today, utcnow
+from mdt.transitions import check_transition
 from mdt.visits import merge as engine
+from mdt.visits.lifecycle import TRANSITIONS, VisitStatus
 from mdt.visits.models import WINDOWS, TaskType, Visit, VisitMerge, VisitTask
 
 REASON_LIMIT = 500
@@ -187,6 +189,7 @@ def cancel_visit(actor: Actor, visit: Visit, reason: str) -> Visit:
 def cancel_planned(actor: Actor, visit: Visit, reason: str) -> None:
     """Cancel a planned visit in the caller's unit of work: audited, and the professional told
     (unless they cancelled it themselves)."""
+    check_transition(TRANSITIONS, visit.status, VisitStatus.CANCELLED, VisitError)
     visit.status, visit.cancel_reason = "cancelled", reason
     _audit(actor, visit.team_id, "change", visit.id, {"status": ["planned", "cancelled"],
                                                       "reason": reason,
@@ -256,6 +259,8 @@ def merge_visits(actor: Actor, *, host_visit_id: int, visit_ids: list[int],
         raise VisitError({"form": f"{professional.name} does not hold every skill needed "
                                   f"({', '.join(sorted(missing))})"})
     added = sum(v.minutes for v in guests)
+    for guest in guests:
+        check_transition(TRANSITIONS, guest.status, VisitStatus.MERGED, VisitError)
     with _changing("A colleague merged or changed these visits at the same moment. "
                    "Check the day list."):
         merge = VisitMerge(team_id=host.team_id, host_visit_id=host.id, merged_visit_ids=ids,
@@ -287,6 +292,8 @@ def unmerge(actor: Actor, merge: VisitMerge) -> None:
         raise VisitError({"form": "The merged visit is no longer planned: it cannot be "
                                   "unmerged"})
     guests = db.session.scalars(select(Visit).where(Visit.id.in_(merge.merged_visit_ids))).all()
+    for guest in guests:
+        check_transition(TRANSITIONS, guest.status, VisitStatus.PLANNED, VisitError)
     with _changing():
         for task in db.session.scalars(select(VisitTask).where(
                 VisitTask.visit_id == host.id, VisitTask.from_visit_id.in_(merge.merged_visit_ids))):

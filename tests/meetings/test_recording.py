@@ -232,3 +232,17 @@ def test_another_teams_chair_reaches_none_of_the_rooms_new_routes(app, client_re
         from mdt.meetings.models import CaseDraft, Invitee
         assert db.session.scalars(select(CaseDraft)).all() == []
         assert {i.attendance for i in db.session.scalars(select(Invitee))} == {"invited"}
+
+
+def test_a_case_taken_off_the_list_is_not_recorded(app, client_request, team, meeting):
+    """The case lifecycle (meetings/lifecycle.py): removed -> discussed is refused; the case
+    comes back only by being added again."""
+    first, _ = _live_meeting(app, client_request, team, meeting)
+    _, data = _form(client_request, meeting, first)
+    with app.app_context():
+        db.session.get(Case, first).status = "removed"
+        db.session.commit()
+    page = client_request.post("meetings.record_case", meeting_id=meeting.id, case_id=first,
+                               _expected_status=400, _data={**data, "outcome": "Too late"})
+    assert _state(app, first) == ("removed", "", None, [])
+    assert "taken off the list" in page.select_one(".nhsuk-error-summary").get_text()

@@ -48,3 +48,7 @@ class Invitation(db.Model):
         if self.withdrawn_at:
             return "withdrawn"
         return "expired" if self.expires_at <= now else "waiting"
+
+    def is_waiting(self, now) -> bool:
+        """Neither accepted, withdrawn nor expired: it can still be withdrawn."""
+        return self.status(now) == "waiting"
