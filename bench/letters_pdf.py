@@ -71,6 +71,7 @@ def build(app, count: int) -> int:
                                       created_by_id=gp.id))
         db.session.commit()
         finish_meeting(Actor(gp.id, (team.id,), {team.id: "chair"}), meeting)
+        db.session.commit()
         return meeting.id
 
 

@@ -41,7 +41,7 @@ from mdt.auth.models import User  # noqa: E402
 from mdt.extensions import db  # noqa: E402
 from mdt.meetings.models import Invitee, Meeting  # noqa: E402
 from mdt.queue import connect  # noqa: E402
-from mdt.reminders import outbox  # noqa: E402
+from mdt.reminders import jobs  # noqa: E402
 from mdt.reminders.models import Reminder  # noqa: E402
 from mdt.reminders.trigger import TICK_KEY  # noqa: E402
 from mdt.teams.models import Membership, Team  # noqa: E402
@@ -175,7 +175,7 @@ def main() -> int:
             while not any("reminders" in w.queue_names() for w in Worker.all(connection=redis)):
                 time.sleep(0.1)
             start = time.perf_counter()
-            summary = outbox.run(redis=redis)
+            summary = jobs.plan_pass(redis=redis)
             planned = time.perf_counter()
             db.session.remove()
             expected = summary.queued

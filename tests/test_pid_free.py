@@ -42,7 +42,7 @@ def test_no_email_or_calendar_artefact_names_a_patient(app):
     from mdt.demo import load_demo
     from mdt.meetings.models import Meeting, MeetingSeries
     from mdt.patients.models import Patient
-    from mdt.reminders import outbox
+    from mdt.reminders import jobs
     from mdt.reminders.jobs import _prepare
     from mdt.reminders.models import Reminder
     from mdt.visits.models import Visit
@@ -58,9 +58,10 @@ def test_no_email_or_calendar_artefact_names_a_patient(app):
         patient = db.session.get(Patient, visit.patient_id)
         cancel_visit(Actor(chair.id, (visit.team_id,), {visit.team_id: "chair"}), visit,
                      f"{patient.full_name} admitted to RVH")
+        db.session.commit()
         for day in range(15):  # every reminder due in the next two weeks
             for clock in (time(8, 5), time(18, 5)):
-                outbox.run(now=london_to_utc(today + timedelta(days=day), clock))
+                jobs.plan_pass(now=london_to_utc(today + timedelta(days=day), clock))
         artefacts = []
         cache = {}
         rows = db.session.scalars(select(Reminder)).all()
@@ -79,6 +80,7 @@ def test_no_email_or_calendar_artefact_names_a_patient(app):
         tokens = [("calendar.personal_feed", service.issue(user.id)) for user in users]
         tokens += [("calendar.team_feed", service.issue(chair.id, team_id, role="chair"))
                    for team_id in {visit.team_id}]
+        db.session.commit()
         secrets = _secrets(db.session.scalars(select(Patient)).all(), users)
     client = ClientRequest(app)
     for endpoint, token in tokens:

@@ -59,22 +59,30 @@ class World:
                                               end=time(14, 0), chair_id=self.chair.id)
             self.meeting = service.schedule_meeting(chair, team, details(TODAY + timedelta(
                 days=14))).id
+            db.session.commit()
             meeting = db.session.get(service.Meeting, self.meeting)
             self.case1 = cases.add_case(chair, meeting, patient_id=self.p1.id, reason="Pain",
                                         urgency="urgent", presenter_id=None, referred_by="").id
+            db.session.commit()
             self.case2 = cases.add_case(chair, meeting, patient_id=self.p2.id, reason="Carer",
                                         urgency="soon", presenter_id=None, referred_by="").id
+            db.session.commit()
             live = service.schedule_meeting(chair, team, details(TODAY + timedelta(days=7)))
+            db.session.commit()
             self.live = live.id
             self.live_case = cases.add_case(chair, live, patient_id=self.p1.id, reason="Review",
                                             urgency="routine", presenter_id=None,
                                             referred_by="").id
+            db.session.commit()
             service.start_meeting(chair, live)
+            db.session.commit()
             service.create_series(chair, team, details(TODAY + timedelta(days=3)),
                                   "FREQ=MONTHLY;BYDAY=2TU")
+            db.session.commit()
             self.action = create_action(chair, team_id=team, description="Order a bed",
                                         owner_id=self.nurse.id, due_on=TODAY + timedelta(days=3),
                                         patient_id=self.p1.id).id
+            db.session.commit()
             ensure_task_catalogue(team)
             db.session.commit()
             task = {t.name: t.id for t in db.session.scalars(select(TaskType))}
@@ -181,10 +189,12 @@ def _setup(app, world, step):
         chair = Actor(world.chair.id, (team,), {team: "chair"})
         if step == "complete_action":
             complete(chair, db.session.get(Action, world.action))
+            db.session.commit()
         elif step == "record_death":
             patient = db.session.get(Patient, world.p3.id)
             lifecycle.apply(chair, patient, lifecycle.Change(
                 target="died", team_id=team, happened_on=TODAY, place="home"), None)
+            db.session.commit()
         elif step == "ask_for_more":
             referral = db.session.get(Referral, world.referral)
             ask_for_more(chair, referral, message="Which hospice?", seen_version=referral.version)
@@ -193,6 +203,7 @@ def _setup(app, world, step):
             from mdt.meetings.models import Meeting
             from mdt.meetings.service import finish_meeting
             finish_meeting(chair, db.session.get(Meeting, world.live))
+            db.session.commit()
         elif step == "merge_visits":
             from mdt.visits.models import Visit
             versions = {v.id: v.version for v in db.session.scalars(select(Visit))}

@@ -53,6 +53,7 @@ def test_referral_accepted_block_in_the_invitation_time_against_plan_and_follow_
                                               + timedelta(days=1), start=time(12, 30),
                                               end=time(14, 0), chair_id=chair_user.id),
                                "FREQ=MONTHLY;BYDAY=+2TU")
+        db.session.commit()
         series_id = series.id
 
     # The chair opens next month's meeting and lists two routine cases (5 minutes each).

@@ -1,6 +1,7 @@
 """Actions and the action log: plain functions. Every change writes one log entry and one
 audit row in the same transaction; a no-op writes neither."""
 
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
@@ -58,20 +59,23 @@ def _log(actor: Actor, action: Action, kind: str, old="", new="") -> None:
                                                "patient_id": action.patient_id})
 
 
-def _commit() -> None:
+@contextmanager
+def _changing():
+    """One change in a SAVEPOINT: if a colleague's save landed first (a stale version) this
+    change alone is undone and refused; the caller's unit of work goes on."""
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            yield
     except StaleDataError:
-        db.session.rollback()
         raise ActionError({"form": CONFLICT}) from None
 
 
 def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int | None,
                   due_on: date | None, priority: str = "normal", patient_id: int | None = None,
                   case_id: int | None = None, concern_id: int | None = None,
-                  bereavement: bool = False, commit: bool = True) -> Action:
+                  bereavement: bool = False) -> Action:
     """A new action. `bereavement` lets the lifecycle add the carer's follow-up for a
-    patient who has died; `commit=False` leaves it in the caller's transaction."""
+    patient who has died."""
     errors = _text(description, "description", "a description of the action",
                    DESCRIPTION_LIMIT)
     if team_id not in actor.team_ids:
@@ -110,8 +114,7 @@ def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int
         concern.action_id = action.id
     _log(actor, action, "created", "", f"{action.description} (owner {_name(owner_id)}, "
                                           f"due {due_on.isoformat()})")
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return action
 
 
@@ -129,9 +132,9 @@ def reassign(actor: Actor, action: Action, owner_id: int | None, seen_version=No
     if owner_id == action.owner_id:
         return action
     old = _name(action.owner_id)
-    action.owner_id = owner_id
-    _log(actor, action, "reassigned", old, _name(owner_id))
-    _commit()
+    with _changing():
+        action.owner_id = owner_id
+        _log(actor, action, "reassigned", old, _name(owner_id))
     return action
 
 
@@ -144,9 +147,9 @@ def change_due(actor: Actor, action: Action, due_on: date | None, seen_version=N
     if due_on == action.due_on:
         return action
     old = action.due_on.isoformat()
-    action.due_on = due_on
-    _log(actor, action, "due_date_changed", old, due_on.isoformat())
-    _commit()
+    with _changing():
+        action.due_on = due_on
+        _log(actor, action, "due_date_changed", old, due_on.isoformat())
     return action
 
 
@@ -156,9 +159,9 @@ def change_priority(actor: Actor, action: Action, priority: str, seen_version=No
         raise ActionError({"priority": "Choose a priority"})
     if priority == action.priority:
         return action
-    old, action.priority = action.priority, priority
-    _log(actor, action, "priority_changed", old, priority)
-    _commit()
+    with _changing():
+        old, action.priority = action.priority, priority
+        _log(actor, action, "priority_changed", old, priority)
     return action
 
 
@@ -167,7 +170,7 @@ def add_note(actor: Actor, action: Action, note: str) -> Action:
     if errors:
         raise ActionError(errors)
     _log(actor, action, "note_added", "", note.strip())
-    db.session.commit()
+    db.session.flush()
     return action
 
 
@@ -178,10 +181,10 @@ def complete(actor: Actor, action: Action) -> Action:
     if action.status == "cancelled":
         raise ActionError({"form": "This action is cancelled. Reopen it before completing it."})
     check_transition(TRANSITIONS, action.status, ActionStatus.DONE, ActionError)
-    action.status, action.completed_at = "done", utcnow()
-    action.completed_on = to_london(action.completed_at).date()
-    _log(actor, action, "completed", "open", "done")
-    _commit()
+    with _changing():
+        action.status, action.completed_at = "done", utcnow()
+        action.completed_on = to_london(action.completed_at).date()
+        _log(actor, action, "completed", "open", "done")
     return action
 
 
@@ -190,10 +193,10 @@ def reopen(actor: Actor, action: Action) -> Action:
         return action
     old = action.status
     check_transition(TRANSITIONS, old, ActionStatus.OPEN, ActionError)
-    action.status, action.completed_at, action.cancel_reason = "open", None, ""
-    action.completed_on = None
-    _log(actor, action, "reopened", old, "open")
-    _commit()
+    with _changing():
+        action.status, action.completed_at, action.cancel_reason = "open", None, ""
+        action.completed_on = None
+        _log(actor, action, "reopened", old, "open")
     return action
 
 
@@ -205,14 +208,14 @@ def cancel(actor: Actor, action: Action, reason: str) -> Action:
         return action
     old = action.status
     check_transition(TRANSITIONS, old, ActionStatus.CANCELLED, ActionError)
-    action.status, action.cancel_reason = "cancelled", reason.strip()
-    _log(actor, action, "cancelled", old, reason.strip())
-    _commit()
+    with _changing():
+        action.status, action.cancel_reason = "cancelled", reason.strip()
+        _log(actor, action, "cancelled", old, reason.strip())
     return action
 
 
 def close_no_longer_needed(actor: Actor, action: Action, reason: str) -> None:
-    """Cancel an open action in the caller's transaction (the lifecycle's one commit)."""
+    """Cancel an open action in the caller's unit of work (the lifecycle's)."""
     old = action.status
     action.status, action.cancel_reason = "cancelled", reason
     _log(actor, action, "cancelled", old, reason)
@@ -227,9 +230,9 @@ def bulk_cancel(actor: Actor, team_id: int, action_ids: list[int], reason: str) 
         raise ActionError(errors)
     actions = db.session.scalars(select(Action).where(
         Action.id.in_(action_ids), Action.team_id == team_id, Action.status != "cancelled")).all()
-    for action in actions:
-        old = action.status
-        action.status, action.cancel_reason = "cancelled", reason.strip()
-        _log(actor, action, "cancelled", old, reason.strip())
-    _commit()
+    with _changing():
+        for action in actions:
+            old = action.status
+            action.status, action.cancel_reason = "cancelled", reason.strip()
+            _log(actor, action, "cancelled", old, reason.strip())
     return len(actions)

@@ -73,6 +73,7 @@ def new():
                 owner_id=form.owner_id.data, due_on=form.due_on.data,
                 priority=form.priority.data, patient_id=patient.id if patient else None,
                 concern_id=concern_id)
+            db.session.commit()
         except service.ActionError as exc:
             apply_errors(form, exc.errors)
         else:
@@ -134,6 +135,7 @@ def _run(action, change, message, form_name=None, form=None):
     actor = current_actor()
     try:
         change(actor, action)
+        db.session.commit()
     except service.ActionError as exc:
         target = form or CancelForm()
         apply_errors(target, exc.errors)
@@ -227,6 +229,7 @@ def bulk_cancel():
     form.validate()
     try:
         count = service.bulk_cancel(actor, team_id, form.action_ids.data or [], form.reason.data)
+        db.session.commit()
     except service.ActionError as exc:
         apply_errors(form, exc.errors)
         return _board_page(actor, team_id, request.form, form, 400)

@@ -18,6 +18,7 @@ from mdt.extensions import db
 from mdt.timeutil import as_utc
 
 HEAD_KEY = "audit_chain_head"
+SAVED_KEY = "audit_chain_savepoints"
 
 
 class AuditChainHead(db.Model):
@@ -66,6 +67,8 @@ def link(audit_event) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _save_head(session):
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the head is saved once, by the transaction's commit
     head = session.info.get(HEAD_KEY)
     if head and head[1]:
         session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(
@@ -74,11 +77,46 @@ def _save_head(session):
 
 
 def _forget(session, *args):
-    session.info.pop(HEAD_KEY, None)
+    if not session.in_nested_transaction():
+        session.info.pop(HEAD_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark(session, transaction):
+    """A SAVEPOINT remembers the head as it began (events chained inside it may be undone)."""
+    if transaction.nested:
+        head = session.info.get(HEAD_KEY)
+        session.info.setdefault(SAVED_KEY, {})[transaction] = list(head) if head else None
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _unmark(session, transaction):
+    if transaction.nested:
+        session.info.get(SAVED_KEY, {}).pop(transaction, None)
+
+
+def _back_to_savepoint(session):
+    """A SAVEPOINT rolled back: its events are gone, so the head is what it was when the
+    SAVEPOINT began (none yet: the next event takes the head row again)."""
+    saved = session.info.get(SAVED_KEY, {})
+    transaction = session.get_nested_transaction()
+    if transaction not in saved:
+        return
+    if saved[transaction] is None:
+        session.info.pop(HEAD_KEY, None)
+    else:
+        session.info[HEAD_KEY] = list(saved[transaction])
+
+
+def _after_rollback(session):
+    if session.in_nested_transaction():
+        _back_to_savepoint(session)
+    else:
+        session.info.pop(HEAD_KEY, None)
 
 
 event.listen(Session, "after_commit", _forget)
-event.listen(Session, "after_rollback", _forget)
+event.listen(Session, "after_rollback", _after_rollback)
 
 
 @dataclass

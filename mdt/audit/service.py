@@ -79,13 +79,12 @@ def record_changes(*, user_id, role, team_id, record_type, events) -> int:
 
 def refused(actor, team_id, *, action: str, record_type: str, record_id, errors,
             **context) -> None:
-    """Audit a refused attempt (which fields failed, never what was typed) and commit it,
-    after dropping whatever the refused change had half-done."""
-    db.session.rollback()
+    """Audit a refused attempt (which fields failed, never what was typed). It joins the
+    caller's unit of work, which the view commits when it answers the refusal: a service
+    refuses before it writes, or undoes its half-done change at a SAVEPOINT first."""
     record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id, action=action,
            record_type=record_type, record_id=record_id, outcome="refused",
            changes={**context, "errors": sorted(errors)})
-    db.session.commit()
 
 
 def diff(old: dict, new: dict) -> dict:

@@ -58,6 +58,7 @@ def _patient(filters, team_ids, is_admin):
         actor = current_actor()
         service.refused(actor, team_ids[0], action="view", record_type="audit_log",
                         record_id=None, errors=["patient_id"], patient_id=filters.patient_id)
+        db.session.commit()  # the refusal is kept
         abort(404)
     return patient
 

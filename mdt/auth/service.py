@@ -129,8 +129,7 @@ def live_session(token: str | None, user_id: int, *, idle: timedelta, absolute: 
         return None
     now = now or utcnow()
     if now - row.last_seen_at > idle or now - row.created_at > absolute:
-        row.revoked_at = now
-        db.session.commit()
+        row.revoked_at = now  # the caller commits (the sign-in check, a view)
         return None
     return row
 

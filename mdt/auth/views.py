@@ -38,6 +38,7 @@ def load_user(user_id: str):
                                idle=config["SESSION_IDLE_TIMEOUT"],
                                absolute=config["SESSION_ABSOLUTE_TIMEOUT"])
     if row is None:
+        db.session.commit()  # a timed-out session stays revoked
         return None
     g.auth_session = row  # how this session began: its method and assurance (acr, amr)
     user = db.session.get(User, int(user_id))

@@ -92,13 +92,15 @@ def _after_flush(session, flush_context):
 
 
 def _after_commit(session):
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the transaction's own commit moves the versions
     teams = session.info.pop(_FLAG, None)
     if teams and has_app_context() and "mdt_feed_cache" in current_app.extensions:
         bump(teams)
 
 
 def _after_rollback(session, previous):
-    if not previous.nested:  # a SAVEPOINT rolled back leaves the rest of the work
+    if previous.parent is None:  # a SAVEPOINT's (or a flush's) rollback leaves the rest
         session.info.pop(_FLAG, None)
 
 

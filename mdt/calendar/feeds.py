@@ -201,7 +201,7 @@ def version(feed: CalendarFeed, body: bytes,
     digest = hashlib.sha256(FORMAT.encode() + b"\0" + body).hexdigest()
     if feed.content_hash != digest or feed.content_changed_at is None:
         feed.content_hash, feed.content_changed_at = digest, now
-        db.session.commit()
+        db.session.flush()  # the view commits
     note_used(feed, now)
     changed_at = feed.content_changed_at.replace(microsecond=0)
     return f"{digest[:32]}-{int(changed_at.timestamp())}", changed_at
@@ -212,6 +212,6 @@ def note_used(feed: CalendarFeed, now: datetime | None = None) -> None:
     now = (now or utcnow()).replace(microsecond=0)
     if feed.last_used_at is None or now - as_utc(feed.last_used_at) > timedelta(hours=1):
         feed.last_used_at = now
-        db.session.commit()
+        db.session.flush()  # the view commits
 
 

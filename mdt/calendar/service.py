@@ -36,7 +36,7 @@ def issue(user_id: int, team_id: int | None = None, role: str = "") -> str:
     audit.record(user_id=user_id, role=role, team_id=team_id, action="create",
                  record_type="calendar_feed", record_id=feed.id,
                  changes={"replaced": replaced} if replaced else {})
-    db.session.commit()
+    db.session.flush()
     return token
 
 
@@ -45,5 +45,5 @@ def revoke(user_id: int, team_id: int | None = None, role: str = "") -> bool:
     for feed_id in revoked:
         audit.record(user_id=user_id, role=role, team_id=team_id, action="delete",
                      record_type="calendar_feed", record_id=feed_id)
-    db.session.commit()
+    db.session.flush()
     return bool(revoked)

@@ -66,6 +66,7 @@ def _feed_response(feed, team_ids, build) -> Response:
         else:
             etag = digest_etag
         response = _conditional(body, modified, etag)
+    db.session.commit()  # the link's last use, the content's digest
     response.set_etag(etag)
     response.headers["Cache-Control"] = FEED_CACHE  # the app's no-store default gives way
     return response
@@ -128,13 +129,16 @@ def settings():
 @login_required
 def new_personal_feed():
     token = service.issue(current_user.id)
+    db.session.commit()
     return _settings_page(_link("calendar.personal_feed", token), new_for="personal")
 
 
 @bp.post("/settings/calendar-feed/off")
 @login_required
 def personal_feed_off():
-    if service.revoke(current_user.id):
+    revoked = service.revoke(current_user.id)
+    db.session.commit()
+    if revoked:
         flash("Your calendar link is turned off: calendars using it will stop updating")
     return redirect(url_for("calendar.settings"), code=303)
 
@@ -144,6 +148,7 @@ def personal_feed_off():
 @load("team_id", role="chair")
 def new_team_feed(team_id: int, team: Team):
     token = service.issue(current_user.id, team.id, role="chair")
+    db.session.commit()
     return _settings_page(_link("calendar.team_feed", token), new_for=team.id)
 
 
@@ -151,6 +156,8 @@ def new_team_feed(team_id: int, team: Team):
 @login_required
 @load("team_id", role="chair")
 def team_feed_off(team_id: int, team: Team):
-    if service.revoke(current_user.id, team.id, role="chair"):
+    revoked = service.revoke(current_user.id, team.id, role="chair")
+    db.session.commit()
+    if revoked:
         flash(f"The calendar link for {team.name} is turned off")
     return redirect(url_for("calendar.settings"), code=303)

@@ -37,6 +37,7 @@ def _refuse_if_closed(actor, patient_id, team_id):
     message = closed_message(patient_id, team_id)
     if message:
         refuse(actor, team_id, "change", {"record": "read_only"}, record_id=patient_id)
+        db.session.commit()  # the refusal is kept
         abort(409)
 
 

@@ -30,7 +30,7 @@ def add_meetings(team, patients, by_email, today):
     earlier, last = sorted(d for d in dates if d < today)[-2:]
     upcoming = min(d for d in dates if d >= today)
     _earlier_meeting(team, series, earlier, patients, by_email)
-    past = open_occurrence(None, series, last, commit=False)
+    past = open_occurrence(None, series, last)
     past.status, past.finished_at = "finished", utcnow()
     for invitee in db.session.scalars(select(Invitee).where(Invitee.meeting_id == past.id)):
         invitee.attendance = "apologies" if invitee.email.startswith("gp.khan") else \
@@ -60,7 +60,7 @@ def add_meetings(team, patients, by_email, today):
         _meeting_action(team, by_patient[patients[index].id], by_email, owner, text, last,
                         due_in, done_in)
     carried = by_patient[patients[8].id]
-    nxt = open_occurrence(None, series, upcoming, commit=False)
+    nxt = open_occurrence(None, series, upcoming)
     listed = [
         (8, carried.reason, "soon", "sw.brown", carried.id),
         (0, "Review after falls at home; equipment and carer support", "routine",
@@ -84,7 +84,7 @@ def add_meetings(team, patients, by_email, today):
 def _earlier_meeting(team, series, day, patients, by_email):
     """The meeting before last: finished, with actions done on time, late, still open
     (overdue) and cancelled, so the figures page has a month to compare."""
-    meeting = open_occurrence(None, series, day, commit=False)
+    meeting = open_occurrence(None, series, day)
     meeting.status, meeting.finished_at = "finished", utcnow()
     for invitee in db.session.scalars(select(Invitee).where(Invitee.meeting_id == meeting.id)):
         invitee.attendance = "absent" if invitee.email.split("@")[0] in (

@@ -29,6 +29,7 @@ def raise_upload_limit():
 def _refuse(team_id, reason: str, **details) -> None:
     audit.refused(current_actor(), team_id, action="create", record_type="patient_import",
                   record_id=None, errors=[reason], **details)
+    db.session.commit()  # the refusal is kept
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -1,8 +1,9 @@
 """The one place a patient's lifecycle changes (died, discharged, moved to another team,
 re-referred) and everything that follows it, in one transaction, shown before it is done.
 
-`preview()` says what a change would do; `apply()` does exactly that and commits once. The
-transition itself is checked against the table in mdt/patients/lifecycle.py."""
+`preview()` says what a change would do; `apply()` does exactly that in the caller's unit
+of work (the view commits once). The transition itself is checked against the table in
+mdt/patients/lifecycle.py."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -165,9 +166,9 @@ def preview(patient: Patient, change: Change) -> Effects:
 
 
 def apply(actor: Actor, patient: Patient, change: Change, seen_version: int | None) -> Effects:
-    """Make the change and everything that follows it; one commit. Refused (nothing done)
-    when the transition is not allowed, a field is wrong, or the record changed since the
-    summary was shown (a double submit, two people at once)."""
+    """Make the change and everything that follows it (flushed: the view commits). Refused
+    (nothing done) when the transition is not allowed, a field is wrong, or the record
+    changed since the summary was shown (a double submit, two people at once)."""
     links = {link.team_id: link for link in _links(patient.id, [change.team_id])}
     link = links.get(change.team_id)
     if link is None:
@@ -203,11 +204,7 @@ def apply(actor: Actor, patient: Patient, change: Change, seen_version: int | No
     if change.target == Status.TRANSFERRED:
         _receive(actor, patient, change, happened_on)
     patient.updated_at = utcnow()  # bumps the version: a second confirm is refused
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    db.session.flush()  # a second confirm fails here (a stale version): nothing is kept
     return effects
 
 
@@ -266,7 +263,7 @@ def _bereavement_action(actor, patient, change, effects) -> None:
         actor, team_id=change.team_id, owner_id=owner, due_on=due, patient_id=patient.id,
         description=f"Bereavement follow-up: call {effects.carer_call} within 2 weeks of "
                     "the death",
-        bereavement=True, commit=False)
+        bereavement=True)
 
 
 def _receive(actor, patient, change, happened_on) -> None:

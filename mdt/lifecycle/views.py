@@ -51,6 +51,7 @@ def change(patient_id: int, kind: str, patient: Patient):
     if who == "chair" and not actor.is_chair(team_id):
         audit.refused(actor, team_id, action="change", record_type="lifecycle",
                       record_id=patient.id, errors=["not_chair"])
+        db.session.commit()  # the refusal is kept
         abort(403)
     link = db.session.scalar(select(PatientTeam).where(PatientTeam.patient_id == patient.id,
                                                        PatientTeam.team_id == team_id))
@@ -69,6 +70,7 @@ def change(patient_id: int, kind: str, patient: Patient):
         try:
             if form.step.data == "confirm":
                 service.apply(actor, patient, change, seen)
+                db.session.commit()
                 flash(_done_message(patient, target))
                 return redirect(url_for("patients.show", patient_id=patient.id), code=303)
             check(link.status, target)
@@ -78,6 +80,7 @@ def change(patient_id: int, kind: str, patient: Patient):
         except TransitionRefused as exc:
             audit.refused(actor, team_id, action="change", record_type="lifecycle",
                           record_id=patient.id, errors=list(exc.errors))
+            db.session.commit()  # the refusal is kept
             apply_errors(form, exc.errors)
             if "form" in exc.errors:
                 form.form_errors[:] = [exc.errors["form"]]

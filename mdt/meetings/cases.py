@@ -78,28 +78,28 @@ def add_case(actor: Actor, meeting: Meeting, *, patient_id: int | None, reason: 
     position = db.session.scalar(select(func.coalesce(func.max(Case.position), 0)).where(
         Case.meeting_id == meeting.id)) + 1
     minutes = db.session.get(Team, meeting.team_id).minutes_for(urgency)
-    if existing:  # put back a removed case, history kept
-        case = existing
-        check_transition(CASE_TRANSITIONS, case.status, CaseStatus.LISTED, MeetingError)
-        case.status, case.removed_reason, case.position = "listed", "", position
-        case.reason, case.urgency, case.presenter_id = reason, urgency, presenter_id
-        case.referred_by = (referred_by or "").strip()
-        case.minutes = minutes
-    else:
-        case = Case(meeting_id=meeting.id, patient_id=patient_id, position=position,
-                    reason=reason, urgency=urgency, presenter_id=presenter_id,
-                    referred_by=(referred_by or "").strip(),
-                    minutes=minutes)
-        db.session.add(case)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a double submit undoes this addition only
+            if existing:  # put back a removed case, history kept
+                case = existing
+                check_transition(CASE_TRANSITIONS, case.status, CaseStatus.LISTED,
+                                 MeetingError)
+                case.status, case.removed_reason, case.position = "listed", "", position
+                case.reason, case.urgency, case.presenter_id = reason, urgency, presenter_id
+                case.referred_by = (referred_by or "").strip()
+                case.minutes = minutes
+            else:
+                case = Case(meeting_id=meeting.id, patient_id=patient_id, position=position,
+                            reason=reason, urgency=urgency, presenter_id=presenter_id,
+                            referred_by=(referred_by or "").strip(),
+                            minutes=minutes)
+                db.session.add(case)
     except IntegrityError:  # a double submit
-        db.session.rollback()
         raise MeetingError({"patient_id": f"{patient.full_name} is already on this case "
                                           "list"}) from None
     _audit(actor, meeting, "create", case, {"patient_id": patient_id, "reason": reason,
                                                "urgency": urgency})
-    db.session.commit()
+    db.session.flush()
     return case
 
 
@@ -118,7 +118,7 @@ def move_case(actor: Actor, meeting: Meeting, case: Case, direction: str) -> Non
     if 0 <= other < len(cases):
         cases[index], cases[other] = cases[other], cases[index]
         _renumber(cases)
-        db.session.commit()
+        db.session.flush()
 
 
 def reorder(actor: Actor, meeting: Meeting, case_ids: list[int]) -> None:
@@ -128,7 +128,7 @@ def reorder(actor: Actor, meeting: Meeting, case_ids: list[int]) -> None:
     if sorted(case_ids) != sorted(cases):
         raise MeetingError({"form": "The case list changed meanwhile: reload and try again"})
     _renumber([cases[i] for i in case_ids])
-    db.session.commit()
+    db.session.flush()
 
 
 def _renumber(cases: list[Case]) -> None:
@@ -151,7 +151,7 @@ def remove_case(actor: Actor, meeting: Meeting, case: Case, reason: str) -> None
     check_transition(CASE_TRANSITIONS, before, CaseStatus.REMOVED, MeetingError)
     case.status, case.removed_reason = "removed", reason
     _audit(actor, meeting, "change", case, {"status": [before, "removed"], "reason": reason})
-    db.session.commit()
+    db.session.flush()
 
 
 def discussion_problems(meeting: Meeting, case: Case, *, notes: str, outcome: str,
@@ -169,7 +169,7 @@ def discussion_problems(meeting: Meeting, case: Case, *, notes: str, outcome: st
 
 def apply_discussion(actor: Actor, meeting: Meeting, case: Case, *, notes: str, outcome: str,
                      decisions: str, status: str = "discussed") -> None:
-    """The discussion onto the case, in the caller's transaction (checked first by
+    """The discussion onto the case, in the caller's unit of work (checked first by
     discussion_problems)."""
     before = {"notes": case.notes, "outcome": case.outcome, "decisions": case.decisions,
               "status": case.status}
@@ -201,7 +201,7 @@ def set_timing(actor: Actor, meeting: Meeting, case: Case, *, minutes: int | Non
     case.minutes, case.break_after = minutes, break_after
     if changes:
         _audit(actor, meeting, "change", case, changes)
-    db.session.commit()
+    db.session.flush()
     return case
 
 
@@ -211,4 +211,4 @@ def group_cases(actor: Actor, meeting: Meeting, rows, by: str) -> None:
     _editable(meeting)
     cases = {row.case.id: row.case for row in rows}
     _renumber([cases[i] for i in grouped_order(items(rows, by))])
-    db.session.commit()
+    db.session.flush()

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from mdt.audit import service as audit
 from mdt.auth.scope import current_actor, team_member_required
+from mdt.extensions import db
 from mdt.loaders import load
 from mdt.meetings import deaths
 from mdt.meetings import service as meetings
@@ -25,9 +26,11 @@ def death_review(meeting_id: int, patient_id: int, meeting: Meeting, patient: Pa
                            went_well=request.form.get("went_well", ""),
                            would_change=request.form.get("would_change", ""),
                            seen_version=int(version) if version.isdigit() else None)
+        db.session.commit()
     except meetings.MeetingError as exc:
         audit.refused(actor, meeting.team_id, action="change", record_type="death_review",
                       record_id=meeting.id, errors=list(exc.errors), patient_id=patient_id)
+        db.session.commit()  # the refusal is kept
         context = _page_context(actor, meeting)
         context["errors"] = [{"text": text, "href": f"#death-{patient_id}-{name}"}
                              for name, text in exc.errors.items()]

@@ -73,22 +73,22 @@ def save_review(actor: Actor, meeting: Meeting, patient_id: int, *, went_well: s
         raise MeetingError(errors)
     review = db.session.scalar(select(DeathReview).where(
         DeathReview.meeting_id == meeting.id, DeathReview.patient_id == patient_id))
-    if review is None:
-        review = DeathReview(meeting_id=meeting.id, patient_id=patient_id,
-                             recorded_by_id=actor.user_id)
-        db.session.add(review)
-    elif seen_version is None or seen_version != review.version:
+    if review is not None and (seen_version is None or seen_version != review.version):
         # A colleague saved one since this form was drawn (it had no review, or an older one).
         raise MeetingError({"form": CONFLICT})
-    review.went_well, review.would_change = went_well, would_change
-    review.recorded_by_id = actor.user_id
-    audit.record(user_id=actor.user_id, role=actor.role(meeting.team_id),
-                 team_id=meeting.team_id, action="change", record_type="death_review",
-                 record_id=meeting.id, patient_id=patient_id,
-                 changes={"went_well": len(went_well), "would_change": len(would_change)})
     try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
+        with db.session.begin_nested():  # a collision undoes this save only
+            if review is None:
+                review = DeathReview(meeting_id=meeting.id, patient_id=patient_id,
+                                     recorded_by_id=actor.user_id)
+                db.session.add(review)
+            review.went_well, review.would_change = went_well, would_change
+            review.recorded_by_id = actor.user_id
+            audit.record(user_id=actor.user_id, role=actor.role(meeting.team_id),
+                         team_id=meeting.team_id, action="change", record_type="death_review",
+                         record_id=meeting.id, patient_id=patient_id,
+                         changes={"went_well": len(went_well),
+                                  "would_change": len(would_change)})
+    except StaleDataError:  # a colleague's save landed in between
         raise MeetingError({"form": CONFLICT}) from None
     return review

@@ -33,7 +33,7 @@ def keep(user_id: int, case: Case, typed: dict) -> CaseDraft:
     for name in FIELDS:
         setattr(draft, name, (typed.get(name) or "")[:NOTES_LIMIT + 1000])
     draft.case_version, draft.updated_at = case.version, utcnow()
-    db.session.commit()
+    db.session.flush()
     return draft
 
 

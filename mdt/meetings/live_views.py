@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from mdt.actions.forms import ActionForm
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
-from mdt.extensions import htmx
+from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, int_or_none
 from mdt.loaders import load
 from mdt.meetings import drafts, queries, recording
@@ -39,6 +39,7 @@ def start(meeting_id: int, meeting: Meeting):
         return render_template("meetings/start_check.html", meeting=meeting,
                                today=london_today())
     meetings.start_meeting(actor, meeting)
+    db.session.commit()
     return redirect(url_for("meetings.live", meeting_id=meeting.id), code=303)
 
 
@@ -82,7 +83,9 @@ def record_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
                 key_worker_id=form.key_worker_id.data,
                 seen_key_worker_id=int_or_none(form.seen_key_worker_id.data),
                 key_worker_reason=form.key_worker_reason.data, defer=form.defer.data))
+            db.session.commit()
         except meetings.MeetingError as exc:
+            db.session.commit()  # a refused key worker change: its audit row
             _apply_record_errors(form, rows, exc.errors)
             form.version.data = str(case.version)
             return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
@@ -105,6 +108,7 @@ def save_draft(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
     actor = current_actor()
     draft = drafts.keep(actor.user_id, case, {name: request.form.get(name, "")
                                               for name in drafts.FIELDS})
+    db.session.commit()
     return render_template("meetings/_draft_status.html", kept_at=draft.updated_at,
                            writing=drafts.others(actor.user_id, case))
 
@@ -142,6 +146,7 @@ def attendance(meeting_id: int, invitee_id: int, meeting: Meeting, invitee: Invi
     try:
         invitee = meetings.set_attendance(actor, meeting, invitee_id,
                                           request.form.get("attendance", ""))
+        db.session.commit()
     except meetings.MeetingError:
         return "Choose present, apologies or absent", 400
     if htmx:
@@ -156,6 +161,7 @@ def attendance(meeting_id: int, invitee_id: int, meeting: Meeting, invitee: Invi
 def everyone_present(meeting_id: int, meeting: Meeting):
     actor = current_actor()
     marked = meetings.everyone_present(actor, meeting)
+    db.session.commit()
     if htmx:
         return render_template("meetings/_attendance_list.html", meeting=meeting,
                                invitees=queries.invitees(meeting.id), attendance=ATTENDANCE,
@@ -172,6 +178,7 @@ def walk_in(meeting_id: int, meeting: Meeting):
     form = WalkInForm()
     try:
         meetings.add_walk_in(actor, meeting, form.name.data, form.email.data or "")
+        db.session.commit()
     except meetings.MeetingError as exc:
         apply_errors(form, exc.errors)
         return _live(actor, meeting, None, 400, walk_in_form=form)
@@ -198,6 +205,7 @@ def undo_finish(meeting_id: int, meeting: Meeting):
     actor = current_actor()
     try:
         back = meetings.undo_finish(actor, meeting)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.minutes", meeting_id=meeting.id), code=303)
@@ -213,6 +221,7 @@ def finish(meeting_id: int, meeting: Meeting):
     actor = current_actor()
     try:
         target, moved = meetings.finish_meeting(actor, meeting)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)

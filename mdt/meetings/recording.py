@@ -65,17 +65,32 @@ def record_case(actor: Actor, meeting: Meeting, case: Case, record: CaseRecord) 
     if len(rows) > MAX_ACTION_ROWS:
         raise MeetingError({"form": f"Add at most {MAX_ACTION_ROWS} actions at a time"})
     done = {"actions": 0, "key_worker": False, "deferred": record.defer}
-    if record.key_worker_id != record.seen_key_worker_id:
-        try:  # first: a refusal is audited in a transaction of its own
-            assign_key_worker(actor, patient_id=case.patient_id, team_id=meeting.team_id,
-                              to_user_id=record.key_worker_id,
-                              reason=record.key_worker_reason or "Agreed at the MDT meeting",
-                              seen_key_worker_id=record.seen_key_worker_id,
-                              decided_in="meeting", meeting_case_id=case.id, commit=False)
-        except PatientError as exc:
-            raise MeetingError({("key_worker_reason" if key == "reason" else key): message
-                                for key, message in exc.errors.items()}) from None
-        done["key_worker"] = True
+    refused = None
+    try:
+        with db.session.begin_nested():  # everything or nothing, in the caller's unit of work
+            if record.key_worker_id != record.seen_key_worker_id:
+                try:  # first: a refusal writes nothing but its audit row, which is kept
+                    assign_key_worker(
+                        actor, patient_id=case.patient_id, team_id=meeting.team_id,
+                        to_user_id=record.key_worker_id,
+                        reason=record.key_worker_reason or "Agreed at the MDT meeting",
+                        seen_key_worker_id=record.seen_key_worker_id, decided_in="meeting",
+                        meeting_case_id=case.id)
+                    done["key_worker"] = True
+                except PatientError as exc:
+                    refused = exc
+            if refused is None:
+                _record_rest(actor, meeting, case, record, done)
+    except StaleDataError:
+        raise MeetingError({"form": cases.CONFLICT}) from None
+    if refused is not None:
+        raise MeetingError({("key_worker_reason" if key == "reason" else key): message
+                            for key, message in refused.errors.items()})
+    return done
+
+
+def _record_rest(actor, meeting, case, record, done) -> None:
+    """The actions and the discussion; any problem undoes the whole save (its SAVEPOINT)."""
     problems = {}
     for index, row in enumerate(record.actions):
         if row.blank:
@@ -83,24 +98,18 @@ def record_case(actor: Actor, meeting: Meeting, case: Case, record: CaseRecord) 
         try:
             actions.create_action(actor, team_id=meeting.team_id, description=row.description,
                                   owner_id=row.owner_id, due_on=row.due_on,
-                                  patient_id=case.patient_id, case_id=case.id, commit=False)
+                                  patient_id=case.patient_id, case_id=case.id)
             done["actions"] += 1
         except actions.ActionError as exc:
             problems |= {f"actions-{index}-{key}": message
                          for key, message in exc.errors.items()}
     if problems:
-        db.session.rollback()
         raise MeetingError(problems)
     cases.apply_discussion(actor, meeting, case, notes=record.notes, outcome=record.outcome,
                            decisions=record.decisions,
                            status="deferred" if record.defer else "discussed")
     drafts.discard(actor.user_id, case.id)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise MeetingError({"form": cases.CONFLICT}) from None
-    return done
+    db.session.flush()
 
 
 def saved_message(done: dict, at) -> str:

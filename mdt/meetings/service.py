@@ -151,7 +151,7 @@ def schedule_meeting(actor: Actor, team_id: int, details: MeetingDetails) -> Mee
     _invite_team(meeting, guests)
     _audit(actor, team_id, "create", meeting.id, {"title": meeting.title,
                                                   "starts_at": meeting.starts_at.isoformat()})
-    db.session.commit()
+    db.session.flush()
     return meeting
 
 
@@ -186,13 +186,14 @@ def create_series(actor: Actor, team_id: int, details: MeetingDetails, rule: str
     db.session.add(series)
     db.session.flush()
     _audit(actor, team_id, "create", series.id, {"rrule": rule}, record_type="meeting_series")
-    db.session.commit()
+    db.session.flush()
     return series
 
 
-def open_occurrence(actor: Actor | None, series: MeetingSeries, day: date,
-                    commit: bool = True) -> Meeting:
-    """The Meeting for one date of a series, made the first time it is needed."""
+def open_occurrence(actor: Actor | None, series: MeetingSeries, day: date) -> Meeting:
+    """The Meeting for one date of a series, made the first time it is needed. A colleague
+    opening the same date at the same moment is caught at a SAVEPOINT: the caller's
+    transaction goes on with theirs."""
     existing = db.session.scalar(select(Meeting).where(Meeting.series_id == series.id,
                                                        Meeting.occurrence_date == day))
     if existing:
@@ -203,16 +204,14 @@ def open_occurrence(actor: Actor | None, series: MeetingSeries, day: date,
                       title=series.title, starts_at=london_to_utc(day, series.start_time),
                       ends_at=london_to_utc(day, series.end_time), location=series.location,
                       video_url=series.video_url, chair_id=series.chair_id, uid=_new_uid())
-    db.session.add(meeting)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(meeting)
     except IntegrityError:  # opened by a colleague at the same moment
-        db.session.rollback()
         return db.session.scalar(select(Meeting).where(Meeting.series_id == series.id,
                                                        Meeting.occurrence_date == day))
     _invite_team(meeting, series.guest_emails or [])
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return meeting
 
 
@@ -230,7 +229,7 @@ def move_meeting(actor: Actor, meeting: Meeting, details: MeetingDetails) -> Mee
         meeting.sequence += 1  # calendars: time or place changed (RFC 5546 needs a new SEQUENCE)
     _audit(actor, meeting.team_id, "change", meeting.id,
            {"starts_at": [before[0].isoformat(), meeting.starts_at.isoformat()]})
-    db.session.commit()
+    db.session.flush()
     return meeting
 
 
@@ -241,7 +240,7 @@ def start_meeting(actor: Actor, meeting: Meeting) -> Meeting:
         meeting.status, meeting.started_at = "in_progress", utcnow()
         _audit(actor, meeting.team_id, "change", meeting.id, {"status": ["scheduled",
                                                                         "in_progress"]})
-        db.session.commit()
+        db.session.flush()
     return meeting
 
 
@@ -252,7 +251,7 @@ def next_meeting(meeting: Meeting) -> Meeting:
         series = db.session.get(MeetingSeries, meeting.series_id)
         after = (meeting.occurrence_date or to_london(meeting.starts_at).date()) + timedelta(days=1)
         for day in recurrence.occurrences(series.rrule, series.first_date, after=after, count=24):
-            candidate = open_occurrence(None, series, day, commit=False)
+            candidate = open_occurrence(None, series, day)
             if candidate.status in ("scheduled", "in_progress") and candidate.id != meeting.id:
                 return candidate
     later = _later_meeting(meeting)
@@ -309,7 +308,7 @@ def _follow_referrals(moved, target: Meeting) -> None:
         cases_carried.send(target, new_by_old=new_by_old)
 
 
-# Sent inside finish_meeting's transaction: later capabilities (outcome letters) add their
+# Sent inside finish_meeting's unit of work: later capabilities (outcome letters) add their
 # rows to the same commit without the meetings folder importing them.
 meeting_finished = Namespace().signal("meeting-finished")
 # Sent inside undo_finish's transaction before anything changes: a capability may take back
@@ -336,7 +335,7 @@ def finish_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]
            {"status": ["in_progress", "finished"], "carried_forward": moved,
             "to_meeting": target.id})
     meeting_finished.send(meeting, actor=actor)
-    db.session.commit()
+    db.session.flush()
     return target, moved
 
 
@@ -412,7 +411,7 @@ def undo_finish(actor: Actor, meeting: Meeting, now=None) -> int:
     meeting.status, meeting.finished_at = "in_progress", None
     _audit(actor, meeting.team_id, "change", meeting.id,
            {"status": ["finished", "in_progress"], "undone": True, "brought_back": len(ids)})
-    db.session.commit()
+    db.session.flush()
     return len(ids)
 
 
@@ -434,7 +433,7 @@ def cancel_meeting(actor: Actor, meeting: Meeting) -> tuple[Meeting | None, int]
     _audit(actor, meeting.team_id, "change", meeting.id,
            {"status": ["scheduled", "cancelled"], "carried_forward": moved,
             "to_meeting": target.id})
-    db.session.commit()
+    db.session.flush()
     return target, moved
 
 
@@ -447,7 +446,7 @@ def set_attendance(actor: Actor, meeting: Meeting, invitee_id: int, attendance: 
     if attendance not in ATTENDANCE:
         raise MeetingError({"attendance": "Choose present, apologies or absent"})
     invitee.attendance = attendance
-    db.session.commit()
+    db.session.flush()
     return invitee
 
 
@@ -461,7 +460,7 @@ def send_apologies(actor: Actor, meeting: Meeting, sending: bool = True) -> Invi
     if invitee is None:
         raise NotFound("not invited")
     invitee.attendance = "apologies" if sending else "invited"
-    db.session.commit()
+    db.session.flush()
     return invitee
 
 
@@ -471,7 +470,7 @@ def everyone_present(actor: Actor, meeting: Meeting) -> int:
     marked = db.session.execute(update(Invitee).where(
         Invitee.meeting_id == meeting.id, Invitee.attendance == "invited")
         .values(attendance="present")).rowcount
-    db.session.commit()
+    db.session.flush()
     return marked
 
 
@@ -493,11 +492,11 @@ def add_walk_in(actor: Actor, meeting: Meeting, name: str, email: str) -> Invite
                                                        Invitee.email == email))
     if existing:
         existing.attendance = "present"
-        db.session.commit()
+        db.session.flush()
         return existing
     invitee = Invitee(meeting_id=meeting.id, email=email, name=name, attendance="present",
                       walk_in=True)
     db.session.add(invitee)
-    db.session.commit()
+    db.session.flush()
     return invitee
 

@@ -99,9 +99,11 @@ def new():
             rule = _rule(form)
             if rule:
                 series = meetings.create_series(actor, team_id, _details(form), rule)
+                db.session.commit()
                 flash(f"{series.title} scheduled: {recurrence.describe(rule).lower()}")
                 return redirect(url_for("meetings.index"), code=303)
             meeting = meetings.schedule_meeting(actor, team_id, _details(form))
+            db.session.commit()
         except ValueError as exc:
             apply_errors(form, getattr(exc, "errors", {"repeat": str(exc)}))
         except meetings.MeetingError as exc:
@@ -124,6 +126,7 @@ def open_occurrence(series_id: int, day: str, series: MeetingSeries):
     actor = current_actor()
     try:
         meeting = meetings.open_occurrence(actor, series, date.fromisoformat(day))
+        db.session.commit()
     except ValueError:
         abort(404)
     return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
@@ -174,6 +177,7 @@ def add_case(meeting_id: int, meeting: Meeting):
                               reason=form.reason.data, urgency=form.urgency.data,
                               presenter_id=form.presenter_id.data,
                               referred_by=form.referred_by.data)
+        db.session.commit()
     except meetings.MeetingError as exc:
         apply_errors(form, exc.errors)
         return render_template("meetings/show.html",
@@ -198,6 +202,7 @@ def move_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
         abort(400)
     try:
         case_service.move_case(actor, meeting, case, direction)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
     return _after_case_change(actor, meeting)
@@ -211,6 +216,7 @@ def reorder_cases(meeting_id: int, meeting: Meeting):
     ids = [int_or_none(v) for v in request.form.getlist("case_ids")]
     try:
         case_service.reorder(actor, meeting, [i for i in ids if i is not None])
+        db.session.commit()
     except meetings.MeetingError as exc:
         return " ".join(exc.errors.values()), 409
     return _after_case_change(actor, meeting)
@@ -226,6 +232,7 @@ def case_timing(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
         case_service.set_timing(actor, meeting, case,
                                 minutes=int_or_none(request.form.get("minutes")),
                                 break_after=int_or_none(request.form.get("break_after") or "0"))
+        db.session.commit()
     except meetings.MeetingError as exc:
         context = _page_context(actor, meeting)
         context["errors"] = [{"text": m, "href": f"#{k}"} for k, m in exc.errors.items()]
@@ -247,6 +254,7 @@ def group_cases(meeting_id: int, meeting: Meeting):
         abort(400)
     try:
         case_service.group_cases(actor, meeting, queries.case_rows(meeting), by)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
     else:
@@ -265,6 +273,7 @@ def remove_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
     form = RemoveCaseForm()
     try:
         case_service.remove_case(actor, meeting, case, form.removed_reason.data)
+        db.session.commit()
     except meetings.MeetingError as exc:
         context = _page_context(actor, meeting)
         context["errors"] = [{"text": m, "href": f"#remove-{case.id}"} for m in
@@ -288,6 +297,7 @@ def edit(meeting_id: int, meeting: Meeting):
         else:
             try:
                 meetings.move_meeting(actor, meeting, _details(form))
+                db.session.commit()
             except meetings.MeetingError as exc:
                 apply_errors(form, exc.errors)
             else:
@@ -312,6 +322,7 @@ def cancel(meeting_id: int, meeting: Meeting):
     actor = current_actor()
     try:
         target, moved = meetings.cancel_meeting(actor, meeting)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
@@ -352,6 +363,7 @@ def apologies(meeting_id: int, meeting: Meeting):
     sending = request.form.get("send") != "no"
     try:
         meetings.send_apologies(actor, meeting, sending)
+        db.session.commit()
     except meetings.MeetingError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from mdt.audit.reads import shows_patient_data
 from mdt.auth.oidc import assurance
 from mdt.auth.scope import current_actor, team_member_required
+from mdt.extensions import db
 from mdt.forms import apply_errors, error_list
 from mdt.loaders import load
 from mdt.patients import hna as hna_service
@@ -49,7 +50,9 @@ def key_worker(patient_id: int, patient: Patient):
                               to_user_id=form.key_worker_id.data, reason=form.reason.data,
                               seen_key_worker_id=form.key_worker_id.coerce(
                                   form.seen_key_worker_id.data))
+            db.session.commit()
         except service.PatientError as exc:
+            db.session.commit()  # the refusal's audit row
             apply_errors(form, exc.errors)
             latest = team_links(actor, patient_id)[0].key_worker
             form.seen_key_worker_id.data = str(latest.id) if latest else ""
@@ -85,9 +88,12 @@ def key_information(patient_id: int, section_name: str, patient: Patient):
         values = {item.name: form[item.name].data for item in section.items}
         try:
             save_section(actor, patient, section_name, values, _int(form.version.data))
+            db.session.commit()
         except key_info.KeyInfoError as exc:
+            db.session.commit()  # the refusal's audit row
             apply_errors(form, exc.errors)
         except SectionConflict as exc:
+            db.session.commit()  # the refusal's audit row
             conflict = exc
             form.form_errors.append(exc.message())
             form.version.data = str(load_sections(patient_id)[section_name][0].version)
@@ -111,7 +117,9 @@ def stage(patient_id: int, patient: Patient):
             hna_service.change_stage(actor, patient, stage=form.stage.data,
                                      changed_on=form.changed_on.data,
                                      seen_version=_int(form.version.data))
+            db.session.commit()
         except service.PatientError as exc:
+            db.session.commit()  # the refusal's audit row
             apply_errors(form, exc.errors)
             form.version.data = str(service.get_patient(actor, patient_id).version)
         else:
@@ -137,7 +145,9 @@ def new_hna(patient_id: int, patient: Patient):
             hna_service.record_hna(actor, patient, assessed_on=form.assessed_on.data,
                                    assessed_by_id=form.assessed_by_id.data,
                                    concerns_text=form.concerns.data)
+            db.session.commit()
         except service.PatientError as exc:
+            db.session.commit()  # the refusal's audit row
             apply_errors(form, exc.errors)
         else:
             return _back_to(patient_id, "Holistic Needs Assessment recorded", "#hnas")
@@ -155,6 +165,7 @@ def summary(patient_id: int, patient: Patient):
     """One printable A4 page for the patient's home folder or a care home's red bag."""
     actor = current_actor()
     service.record_view(actor, patient)
+    db.session.commit()
     return render_template("patients/summary.html", overview=load_overview(actor, patient),
                            sections=key_info.SECTIONS, today=london_today())
 

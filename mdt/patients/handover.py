@@ -20,12 +20,10 @@ def _name(user_id) -> str:
 
 def assign_key_worker(actor: Actor, *, patient_id: int, team_id: int, to_user_id: int | None,
                       reason: str, seen_key_worker_id: int | None, decided_in: str = "direct",
-                      meeting_case_id: int | None = None, commit: bool = True
-                      ) -> KeyWorkerHandover:
+                      meeting_case_id: int | None = None) -> KeyWorkerHandover:
     """Hand the patient over to `to_user_id` (None: no key worker). `seen_key_worker_id` is the
-    key worker the user saw; if someone changed it since, the change is refused. With
-    `commit=False` the hand-over joins the caller's transaction (a refusal, written and
-    committed on its own, must then come before the caller writes anything)."""
+    key worker the user saw; if someone changed it since, the change is refused. A refusal
+    writes nothing but its audit row (the caller commits it)."""
     link = db.session.scalar(select(PatientTeam).where(
         PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) \
         if team_id in actor.team_ids else None
@@ -57,8 +55,7 @@ def assign_key_worker(actor: Actor, *, patient_id: int, team_id: int, to_user_id
                                   if seen_key_worker_id is None
                                   else PatientTeam.key_worker_id == seen_key_worker_id)
         .values(key_worker_id=to_user_id)).rowcount
-    if changed != 1:
-        db.session.rollback()
+    if changed != 1:  # the update changed no row: nothing to undo
         errors = {"key_worker_id": "Someone else changed the key worker at the same moment. "
                                    "Check, then choose again."}
         _refuse(actor, team_id, patient_id, errors)
@@ -72,8 +69,7 @@ def assign_key_worker(actor: Actor, *, patient_id: int, team_id: int, to_user_id
                  action="change", record_type="key_worker", record_id=patient_id,
                  changes={"key_worker": [_name(seen_key_worker_id), _name(to_user_id)],
                           "reason": reason, "decided_in": decided_in})
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return handover
 
 

@@ -66,7 +66,7 @@ def record_hna(actor: Actor, patient: Patient, *, assessed_on: date | None,
                  action="create", record_type="hna", record_id=patient.id,
                  changes={"hna_id": hna.id, "assessed_on": assessed_on.isoformat(),
                           "concerns": len(concerns)})
-    db.session.commit()
+    db.session.flush()
     return hna
 
 
@@ -86,15 +86,15 @@ def change_stage(actor: Actor, patient: Patient, *, stage: str, changed_on: date
     if errors:
         _refuse(actor, team_id, patient.id, "change", "pathway_stage", errors)
         raise PatientError(errors)
-    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                 action="change", record_type="pathway_stage", record_id=patient.id,
-                 changes={"pathway_stage": [patient.pathway_stage, stage],
-                          "changed_on": [str(patient.pathway_stage_changed_on or ""),
-                                         changed_on.isoformat()]})
-    patient.pathway_stage = stage
-    patient.pathway_stage_changed_on = changed_on
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # a collision undoes this change only
+            audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                         action="change", record_type="pathway_stage", record_id=patient.id,
+                         changes={"pathway_stage": [patient.pathway_stage, stage],
+                                  "changed_on": [str(patient.pathway_stage_changed_on or ""),
+                                                 changed_on.isoformat()]})
+            patient.pathway_stage = stage
+            patient.pathway_stage_changed_on = changed_on
     except StaleDataError:  # a colleague's save landed between our read and our write
         errors = {"form": "Someone else changed this patient's record at the same moment. "
                           "Check the stage, then try again."}

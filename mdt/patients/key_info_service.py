@@ -50,19 +50,18 @@ def save_section(actor: Actor, patient: Patient, name: str, values: dict,
                          {i.name: clean.get(i.name) for i in section.items})
     if not changes:
         return row
-    if row is None:
-        row = KeyInfoSection(patient_id=patient.id, section=name)
-        db.session.add(row)
-    row.data = clean
-    row.changed_at = utcnow()
-    row.changed_by_id = actor.user_id
-    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                 action="change", record_type="key_information", record_id=patient.id,
-                 changes={"section": name, **changes})
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # a collision undoes this save only
+            if row is None:
+                row = KeyInfoSection(patient_id=patient.id, section=name)
+                db.session.add(row)
+            row.data = clean
+            row.changed_at = utcnow()
+            row.changed_by_id = actor.user_id
+            audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                         action="change", record_type="key_information", record_id=patient.id,
+                         changes={"section": name, **changes})
     except (StaleDataError, IntegrityError):  # a colleague's save landed in between
-        db.session.rollback()
         current = db.session.scalar(select(KeyInfoSection).where(
             KeyInfoSection.patient_id == patient.id, KeyInfoSection.section == name))
         raise _conflict(actor, team_id, patient.id, section, current, clean) from None

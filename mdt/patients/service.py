@@ -86,16 +86,15 @@ def create_patient(actor: Actor, team_id: int, data: dict) -> Patient:
         raise
     patient = Patient(**{f: clean.get(f) or "" for f in FIELDS if f != "date_of_birth"},
                       date_of_birth=clean["date_of_birth"])
-    db.session.add(patient)
     try:
-        db.session.flush()
-        db.session.add(PatientTeam(patient_id=patient.id, team_id=team_id))
-        audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                     action="create", record_type="patient", record_id=patient.id,
-                     changes=audit.diff({}, _snapshot(patient)))
-        db.session.commit()
+        with db.session.begin_nested():  # a refused insert leaves the caller's work as it was
+            db.session.add(patient)
+            db.session.flush()
+            db.session.add(PatientTeam(patient_id=patient.id, team_id=team_id))
+            audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                         action="create", record_type="patient", record_id=patient.id,
+                         changes=audit.diff({}, _snapshot(patient)))
     except IntegrityError:  # a double submit or a colleague a moment earlier
-        db.session.rollback()
         refuse(actor, team_id, "create", {"nhs_number": DUPLICATE})
         raise PatientError({"nhs_number": DUPLICATE}) from None
     return patient
@@ -114,24 +113,23 @@ def update_patient(actor: Actor, patient: Patient, data: dict, seen_version: int
         refuse(actor, team_id, "change", exc.errors, patient.id)
         raise
     before = _snapshot(patient)
-    for field in FIELDS:
-        value = clean.get(field)
-        setattr(patient, field, value if field == "date_of_birth" else (value or ""))
-    changes = audit.diff(before, _snapshot(patient))
-    if not changes:
-        db.session.rollback()
-        return patient
-    patient.updated_at = utcnow()
-    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
-                 action="change", record_type="patient", record_id=patient.id, changes=changes)
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # a collision undoes this change only
+            for field in FIELDS:
+                value = clean.get(field)
+                setattr(patient, field, value if field == "date_of_birth" else (value or ""))
+            changes = audit.diff(before, _snapshot(patient))
+            if not changes:
+                db.session.expire(patient)  # nothing to save: the row stays as it was
+                return patient
+            patient.updated_at = utcnow()
+            audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                         action="change", record_type="patient", record_id=patient.id,
+                         changes=changes)
     except StaleDataError:  # another save landed between our read and our write
-        db.session.rollback()
         refuse(actor, team_id, "change", {"form": CONFLICT}, patient.id)
         raise PatientError({"form": CONFLICT}) from None
     except IntegrityError:
-        db.session.rollback()
         refuse(actor, team_id, "change", {"nhs_number": DUPLICATE}, patient.id)
         raise PatientError({"nhs_number": DUPLICATE}) from None
     return patient
@@ -170,7 +168,6 @@ def record_view(actor: Actor, patient: Patient) -> None:
     team_id = primary_team_id(actor, patient.id)
     audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
                  action="view", record_type="patient", record_id=patient.id)
-    db.session.commit()
 
 
 def record_list_view(actor: Actor, filters, rows) -> None:

@@ -39,6 +39,7 @@ def _read_only_after_leaving_the_caseload():
     if message is None:
         return None
     service.refuse(actor, team_id, "change", {"record": "read_only"}, record_id=patient_id)
+    db.session.commit()  # the refusal is kept
     return render_template("errors/error.html", title="This record is read-only",
                            message=message.replace("nothing new can be planned for them",
                                                    "their record can no longer be changed")), 409
@@ -95,7 +96,9 @@ def new():
     if form.validate_on_submit():
         try:
             patient = service.create_patient(current_actor(), form.team_id.data, _form_data(form))
+            db.session.commit()
         except service.PatientError as exc:
+            db.session.commit()  # the refusal's audit row
             apply_errors(form, exc.errors)
         else:
             flash("Patient added")
@@ -104,6 +107,7 @@ def new():
         errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
         service.refuse(current_actor(), form.team_id.data if form.team_id.data in current_team_ids()
                        else None, "create", errors)
+        db.session.commit()
     status = 400 if form.errors or form.form_errors else 200
     return render_template("patients/new.html", form=form, errors=error_list(form)), status
 
@@ -115,6 +119,7 @@ def new():
 def show(patient_id: int, patient: Patient):
     actor = current_actor()
     service.record_view(actor, patient)
+    db.session.commit()
     return render_template("patients/show.html", **PatientPage.build(actor, patient).context())
 
 
@@ -128,7 +133,9 @@ def edit(patient_id: int, patient: Patient):
     if form.validate_on_submit():
         try:
             service.update_patient(actor, patient, _form_data(form), form.seen_version())
+            db.session.commit()
         except service.PatientError as exc:
+            db.session.commit()  # the refusal's audit row
             apply_errors(form, exc.errors)
             form.version.data = str(service.get_patient(actor, patient_id).version)
         else:
@@ -138,6 +145,7 @@ def edit(patient_id: int, patient: Patient):
         errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
         service.refuse(actor, service.primary_team_id(actor, patient_id), "change", errors,
                        patient_id)
+        db.session.commit()
     else:
         form.version.data = str(patient.version)
     status = 400 if form.errors or form.form_errors else 200

@@ -2,8 +2,10 @@
 triage: accept onto a meeting's case list, ask for more information, decline.
 
 Plain functions of an Actor and data (no request, no session); each change is audited and
-committed in one transaction with its history event and in-app notifications."""
+flushed in the caller's unit of work with its history event and in-app notifications (the
+view commits)."""
 
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import select
@@ -133,11 +135,14 @@ def _chair_ids(team_id: int) -> list[int]:
         Membership.team_id == team_id, Membership.role == "chair", User.is_active.is_(True))))
 
 
-def _commit() -> None:
+@contextmanager
+def _changing():
+    """One change in a SAVEPOINT: if a colleague's change landed between our read and our
+    write (a stale version), this change alone is undone and refused."""
     try:
-        db.session.commit()
-    except StaleDataError:  # a colleague's change landed between our read and our write
-        db.session.rollback()
+        with db.session.begin_nested():
+            yield
+    except StaleDataError:
         raise ReferralError({"form": STALE}) from None
 
 
@@ -186,7 +191,7 @@ def send_referral(actor: Actor, *, team_id: int, patient_id: int | None, questio
                                        "status": "sent"})
     _notify(_chair_ids(team_id), f"New referral to the MDT ({URGENCIES[urgency].lower()}): "
                                  "waiting for triage", referral, actor)
-    db.session.commit()
+    db.session.flush()
     return referral
 
 
@@ -207,31 +212,31 @@ def update_and_resend(actor: Actor, referral: Referral, *, question: str, backgr
               "tried": referral.tried, "urgency": referral.urgency,
               "presenter_id": referral.presenter_id, "preferred_date": referral.preferred_date,
               "status": referral.status}
-    resent = referral.status == "more_info"
-    referral.question, referral.background, referral.tried = (
-        values["question"], values["background"], values["tried"])
-    referral.urgency, referral.presenter_id = urgency, presenter_id
-    referral.preferred_date = preferred_date
     check_transition(TRANSITIONS, referral.status, ReferralStatus.SENT, ReferralError)
-    referral.status = "sent"
-    changes = audit.diff(before, {"question": referral.question,
-                                  "background": referral.background, "tried": referral.tried,
-                                  "urgency": referral.urgency,
-                                  "presenter_id": referral.presenter_id,
-                                  "preferred_date": referral.preferred_date,
-                                  "status": referral.status})
-    if not changes and not resent:
-        return referral
-    referral.updated_at = utcnow()
-    if resent:
-        _event(actor, referral, "resent")
-        _notify(_chair_ids(referral.team_id), "A referral was sent again with more "
-                                              "information", referral, actor)
-    # The texts are clinical: the audit keeps which fields changed, the row keeps the text.
-    _audit(actor, referral, "change", {k: v if k in ("urgency", "presenter_id", "status",
-                                                     "preferred_date") else "changed"
-                                       for k, v in changes.items()})
-    _commit()
+    with _changing():
+        resent = referral.status == "more_info"
+        referral.question, referral.background, referral.tried = (
+            values["question"], values["background"], values["tried"])
+        referral.urgency, referral.presenter_id = urgency, presenter_id
+        referral.preferred_date = preferred_date
+        referral.status = "sent"
+        changes = audit.diff(before, {"question": referral.question,
+                                      "background": referral.background, "tried": referral.tried,
+                                      "urgency": referral.urgency,
+                                      "presenter_id": referral.presenter_id,
+                                      "preferred_date": referral.preferred_date,
+                                      "status": referral.status})
+        if not changes and not resent:
+            return referral
+        referral.updated_at = utcnow()
+        if resent:
+            _event(actor, referral, "resent")
+            _notify(_chair_ids(referral.team_id), "A referral was sent again with more "
+                                                  "information", referral, actor)
+        # The texts are clinical: the audit keeps which fields changed, the row keeps the text.
+        _audit(actor, referral, "change", {k: v if k in ("urgency", "presenter_id", "status",
+                                                         "preferred_date") else "changed"
+                                           for k, v in changes.items()})
     return referral
 
 
@@ -241,10 +246,10 @@ def withdraw(actor: Actor, referral: Referral, seen_version: int | None) -> Refe
     _require_version(referral, seen_version)
     before = referral.status
     check_transition(TRANSITIONS, before, ReferralStatus.WITHDRAWN, ReferralError)
-    referral.status, referral.updated_at = "withdrawn", utcnow()
-    _event(actor, referral, "withdrawn")
-    _audit(actor, referral, "change", {"status": [before, "withdrawn"]})
-    _commit()
+    with _changing():
+        referral.status, referral.updated_at = "withdrawn", utcnow()
+        _event(actor, referral, "withdrawn")
+        _audit(actor, referral, "change", {"status": [before, "withdrawn"]})
     return referral
 
 
@@ -258,12 +263,12 @@ def ask_for_more(actor: Actor, referral: Referral, *, message: str,
     message = _message(message, "message", "Enter what more information you need",
                        "Message")
     check_transition(TRANSITIONS, referral.status, ReferralStatus.MORE_INFO, ReferralError)
-    referral.status, referral.reply, referral.updated_at = "more_info", message, utcnow()
-    _event(actor, referral, "more_info", message)
-    _audit(actor, referral, "change", {"status": ["sent", "more_info"]})
-    _notify([referral.referrer_id], "The MDT chair asked for more information about your "
-                                    "referral", referral, actor)
-    _commit()
+    with _changing():
+        referral.status, referral.reply, referral.updated_at = "more_info", message, utcnow()
+        _event(actor, referral, "more_info", message)
+        _audit(actor, referral, "change", {"status": ["sent", "more_info"]})
+        _notify([referral.referrer_id], "The MDT chair asked for more information about your "
+                                        "referral", referral, actor)
     return referral
 
 
@@ -276,18 +281,18 @@ def decline(actor: Actor, referral: Referral, *, reason: str,
                       "Reason")
     before = referral.status
     check_transition(TRANSITIONS, before, ReferralStatus.DECLINED, ReferralError)
-    referral.status, referral.reply, referral.updated_at = "declined", reason, utcnow()
-    _event(actor, referral, "declined", reason)
-    _audit(actor, referral, "change", {"status": [before, "declined"]})
-    _notify([referral.referrer_id], "Your referral to the MDT was declined", referral, actor)
-    _commit()
+    with _changing():
+        referral.status, referral.reply, referral.updated_at = "declined", reason, utcnow()
+        _event(actor, referral, "declined", reason)
+        _audit(actor, referral, "change", {"status": [before, "declined"]})
+        _notify([referral.referrer_id], "Your referral to the MDT was declined", referral, actor)
     return referral
 
 
 def accept(actor: Actor, referral: Referral, *, choice: str, seen_version: int | None,
            today: date, message: str = "") -> Case:
     """Onto the chosen meeting's case list (a series date is opened first). The referral
-    update is flushed, so its version checked, before the case is made, and both commit
+    update is flushed, so its version checked, before the case is made, and both are kept
     together: a case never exists without its referral marked accepted."""
     from mdt.referrals.queries import meeting_options
 
@@ -301,7 +306,6 @@ def accept(actor: Actor, referral: Referral, *, choice: str, seen_version: int |
     item = options.get(choice or "")
     if item is None:
         raise ReferralError({"meeting": "Choose a meeting to accept the referral onto"})
-    referral_id = referral.id
     if item.meeting is not None:
         meeting = item.meeting
     else:
@@ -310,48 +314,39 @@ def accept(actor: Actor, referral: Referral, *, choice: str, seen_version: int |
         except LookupError:
             raise ReferralError({"meeting": "Choose a meeting to accept the referral "
                                             "onto"}) from None
-        referral = db.session.get(Referral, referral_id)
-        _require_status(referral, OPEN, "accepted")
-        _require_version(referral, seen_version)  # re-read after the commit above
     names = dict(db.session.execute(select(User.id, User.name).where(
         User.id == referral.referrer_id)).all())
     patient_id, before = referral.patient_id, referral.status
     check_transition(TRANSITIONS, before, ReferralStatus.ACCEPTED, ReferralError)
-    referral.status, referral.meeting_id, referral.updated_at = "accepted", meeting.id, utcnow()
-    referral.reply = (message or "").strip()
-    _event(actor, referral, "accepted", referral.reply)
-    _audit(actor, referral, "change", {"status": [before, "accepted"],
-                                       "meeting_id": meeting.id})
-    _notify([referral.referrer_id], "Your referral was accepted onto the MDT case list for "
-                                    f"{format_date(to_london(meeting.starts_at).date())}",
-            referral, actor)
-    try:
-        db.session.flush()  # the version check: a colleague's triage wins, ours is refused
-    except StaleDataError:
-        db.session.rollback()
-        raise ReferralError({"form": STALE}) from None
     reason = referral.question
     if len(reason) > case_service.REASON_LIMIT:
         reason = reason[:case_service.REASON_LIMIT - 1].rstrip() + "…"
     try:
-        case = case_service.add_case(
-            actor, meeting, patient_id=patient_id, reason=reason, urgency=referral.urgency,
-            presenter_id=referral.presenter_id,
-            referred_by=(names.get(referral.referrer_id) or "")[:120])
+        with db.session.begin_nested():  # refused: the referral and the case list as they were
+            referral.status, referral.meeting_id = "accepted", meeting.id
+            referral.updated_at = utcnow()
+            referral.reply = (message or "").strip()
+            _event(actor, referral, "accepted", referral.reply)
+            _audit(actor, referral, "change", {"status": [before, "accepted"],
+                                               "meeting_id": meeting.id})
+            _notify([referral.referrer_id], "Your referral was accepted onto the MDT case list "
+                                            f"for {format_date(to_london(meeting.starts_at).date())}",
+                    referral, actor)
+            db.session.flush()  # the version check: a colleague's triage wins, ours is refused
+            case = case_service.add_case(
+                actor, meeting, patient_id=patient_id, reason=reason, urgency=referral.urgency,
+                presenter_id=referral.presenter_id,
+                referred_by=(names.get(referral.referrer_id) or "")[:120])
+            referral.case_id = case.id
     except meetings.MeetingError as exc:
-        db.session.rollback()
         raise ReferralError({"meeting" if key in ("patient_id", "form") else key: value
                              for key, value in exc.errors.items()}) from None
     except LookupError:
-        db.session.rollback()
         raise ReferralError({"meeting": "The patient is no longer on this team's list"}) \
             from None
     except StaleDataError:
-        db.session.rollback()
         raise ReferralError({"form": STALE}) from None
-    referral = db.session.get(Referral, referral_id)
-    referral.case_id = case.id
-    db.session.commit()
+    db.session.flush()
     return case
 
 

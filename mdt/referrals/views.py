@@ -82,6 +82,7 @@ def new():
             referral = referrals.send_referral(actor, team_id=team_id,
                                                patient_id=form.patient_id.data,
                                                today=london_today(), **_service_values(form))
+            db.session.commit()
         except referrals.ReferralError as exc:
             apply_errors(form, exc.errors)
         else:
@@ -197,9 +198,11 @@ def edit(referral_id: int, referral: Referral):
         try:
             referrals.update_and_resend(actor, referral, seen_version=int_or_none(
                 form.version.data), today=london_today(), **_service_values(form))
+            db.session.commit()
         except referrals.ReferralError as exc:
             audit.refused(actor, referral.team_id, action="change", record_type="referral",
                           record_id=referral_id, errors=exc.errors, attempted="edit")
+            db.session.commit()  # the refusal is kept
             apply_errors(form, exc.errors)
             if "form" in exc.errors:  # stale: the page now shows their version's number
                 form.version.data = db.session.get(Referral, referral_id).version
@@ -221,9 +224,11 @@ def _change(referral, form_class, key, call, done: str):
     form = form_class()
     try:
         call(actor, referral, form)
+        db.session.commit()
     except referrals.ReferralError as exc:
         audit.refused(actor, referral.team_id, action="change", record_type="referral",
                       record_id=referral_id, errors=exc.errors, attempted=key)
+        db.session.commit()  # the refusal is kept
         apply_errors(form, exc.errors)
         return _page(actor, referral_id, 400, **{key: form})
     flash(done)

@@ -4,7 +4,7 @@ import click
 from flask import current_app
 
 from mdt.queue import redis_connection
-from mdt.reminders import outbox
+from mdt.reminders import jobs
 
 
 def register(app) -> None:
@@ -19,7 +19,7 @@ def register(app) -> None:
         except Exception as exc:  # noqa: BLE001 - plan anyway; rows wait in the outbox
             click.echo(f"Redis is not answering ({exc}): reminders stay pending.", err=True)
             redis = None
-        summary = outbox.run(redis=redis)
+        summary = jobs.plan_pass(redis=redis)
         click.echo(", ".join(f"{k} {v}" for k, v in summary.as_dict().items()
                              if k not in ("at", "redis_error") and v))
         if summary.redis_error:

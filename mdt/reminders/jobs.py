@@ -253,3 +253,46 @@ def _send_later(ids: list[int]) -> None:
                                             Reminder.status == "queued")
                        .values(job_id=later.id, queued_at=utcnow()))
     db.session.commit()
+
+
+def plan_pass(now=None, redis=None, timing=None, teams: set[int] | None = None):
+    """One planner pass: plan, write the outbox, rescue, hand over to RQ. `teams`: plan only
+    these teams' rows (an incremental pass; an empty set plans nothing but still rescues
+    and hands over what is due); None plans everything.
+
+    The pass commits after each step, not once: what is planned is kept when Redis then
+    fails, and the rows handed to RQ are marked queued in the commit right after the
+    enqueue (a job that starts first finds them pending or queued: both are claimable)."""
+    from mdt.reminders import outbox, snapshot
+    from mdt.reminders.planner import DEFAULT_TIMING, in_scope, plan
+
+    timing = timing or DEFAULT_TIMING
+    now = now or utcnow()
+    if teams is None or teams:
+        data = snapshot.load(now, timing, teams)
+        desired = {key: due for key, due in plan(data, now, timing).items()
+                   if in_scope(due, teams)}
+        db.session.rollback()  # end the read; the writes below start their own transaction
+        summary = outbox.apply(desired, now, data.invited, teams)
+        db.session.commit()
+    else:
+        summary = outbox.Summary()
+    if teams is None:
+        summary.purged = outbox.purge(now)
+        db.session.commit()
+    else:
+        summary.scope = ",".join(map(str, sorted(teams))) or "none"
+    summary.rescued = outbox.rescue_stuck(now)
+    db.session.commit()
+    if redis is None:
+        return summary
+    try:
+        summary.rescued += outbox.rescue_lost(now, redis)
+        db.session.commit()
+        summary.queued = outbox.dispatch(now, redis)
+        db.session.commit()
+    except Exception as exc:  # noqa: BLE001 - Redis down: rows wait in the outbox
+        db.session.rollback()
+        summary.redis_error = f"{type(exc).__name__}: {exc}"[:300]
+        log.warning("reminders: could not queue (%s); rows stay pending", summary.redis_error)
+    return summary

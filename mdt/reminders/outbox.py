@@ -1,5 +1,6 @@
 """The outbox: the planner's wishes written down, handed to RQ, and rescued when a job or a
-worker is lost. Plain functions; the caller owns the app context.
+worker is lost. Plain functions that write and flush: the planner pass
+(jobs.plan_pass) commits after each step, a view after its one change.
 
 Row life: pending -> queued -> sending -> sent; back to queued (with a later
 next_attempt_at) when the mail server cannot take it now; failed (with the reason) when the
@@ -22,10 +23,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from mdt.extensions import db
 from mdt.notifications.models import Notification
-from mdt.reminders import emails, snapshot
+from mdt.reminders import emails
 from mdt.reminders.lifecycle import OPEN
 from mdt.reminders.models import Reminder
-from mdt.reminders.planner import DEFAULT_TIMING, FULL_ONLY_KINDS, Due, Timing, in_scope, plan
+from mdt.reminders.planner import FULL_ONLY_KINDS, Due
 from mdt.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def apply(desired: dict[tuple, Due], now: datetime, invited: dict | None = None,
                 db.session.add(Notification(user_id=row.user_id, text=row.title[:300],
                                             link=row.payload.get("link", "")[:200],
                                             kind=row.kind[:30], created_at=now))
-    db.session.commit()
+    db.session.flush()
     return summary
 
 
@@ -186,7 +187,6 @@ def _back_to_pending(ids, states, now, reason, tried=False) -> int:
             Reminder.id.in_(chunk), Reminder.status.in_(states))
             .values(status="pending", claim_token=None, updated_at=now, last_error=reason,
                     attempts=Reminder.attempts + (1 if tried else 0))).rowcount
-    db.session.commit()
     return count
 
 
@@ -219,7 +219,6 @@ def dispatch(now: datetime, redis) -> int:
                                                   Reminder.status == "pending")
                            .values(status="queued", job_id=job.id, queued_at=now,
                                    updated_at=now))
-    db.session.commit()
     return len(ids)
 
 
@@ -231,36 +230,6 @@ def purge(now: datetime) -> int:
     count = db.session.execute(delete(Reminder).where(
         Reminder.status.in_(("sent", "withdrawn")), Reminder.updated_at < before,
         Reminder.expires_at.is_not(None), Reminder.expires_at < before)).rowcount
-    db.session.commit()
     return count
 
 
-def run(now: datetime | None = None, redis=None, timing: Timing = DEFAULT_TIMING,
-        teams: set[int] | None = None) -> Summary:
-    """One planner pass: plan, write the outbox, rescue, hand over to RQ. `teams`: plan only
-    these teams' rows (an incremental pass; an empty set plans nothing but still rescues
-    and hands over what is due); None plans everything."""
-    now = now or utcnow()
-    if teams is None or teams:
-        data = snapshot.load(now, timing, teams)
-        desired = {key: due for key, due in plan(data, now, timing).items()
-                   if in_scope(due, teams)}
-        db.session.rollback()  # end the read; the writes below start their own transaction
-        summary = apply(desired, now, data.invited, teams)
-    else:
-        summary = Summary()
-    if teams is None:
-        summary.purged = purge(now)
-    else:
-        summary.scope = ",".join(map(str, sorted(teams))) or "none"
-    summary.rescued = rescue_stuck(now)
-    if redis is None:
-        return summary
-    try:
-        summary.rescued += rescue_lost(now, redis)
-        summary.queued = dispatch(now, redis)
-    except Exception as exc:  # noqa: BLE001 - Redis down: rows wait in the outbox
-        db.session.rollback()
-        summary.redis_error = f"{type(exc).__name__}: {exc}"[:300]
-        log.warning("reminders: could not queue (%s); rows stay pending", summary.redis_error)
-    return summary

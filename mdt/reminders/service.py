@@ -36,7 +36,7 @@ def save_team_topics(actor: Actor, team_id: int, enabled: set[str]) -> dict[str,
         audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
                      action="change", record_type="reminder_settings", record_id=team_id,
                      changes=changes)
-    db.session.commit()
+    db.session.flush()
     return topics
 
 
@@ -49,11 +49,11 @@ def opt_out(email: str, topic: str) -> None:
         ReminderOptOut.email == email, ReminderOptOut.topic == topic))
     if exists:
         return
-    db.session.add(ReminderOptOut(email=email, topic=topic))
     try:
-        db.session.commit()
-    except IntegrityError:  # the same link pressed twice at once
-        db.session.rollback()
+        with db.session.begin_nested():
+            db.session.add(ReminderOptOut(email=email, topic=topic))
+    except IntegrityError:  # the same link pressed twice at once: theirs is the opt-out
+        pass
 
 
 def is_opted_out(email: str, topic: str) -> bool:
@@ -75,7 +75,6 @@ def mark_all_read(user_id: int) -> int:
     count = db.session.execute(update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())).rowcount
-    db.session.commit()
     return count
 
 
@@ -88,7 +87,6 @@ def retry(reminder_id: int) -> bool:
         Reminder.id == reminder_id, Reminder.status == "failed")
         .values(status="pending", attempts=0, next_attempt_at=None, claim_token=None,
                 last_error="Retried by an administrator", updated_at=utcnow())).rowcount
-    db.session.commit()
     return bool(changed)
 
 

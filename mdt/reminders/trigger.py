@@ -85,7 +85,7 @@ def tick(app, redis=None) -> bool:
 def run_planner(redis) -> dict:
     """Planner passes until no change came in during the last one (at most three)."""
     from mdt.extensions import db
-    from mdt.reminders import outbox
+    from mdt.reminders import jobs
 
     summary = {}
     for _ in range(3):
@@ -93,7 +93,7 @@ def run_planner(redis) -> dict:
         teams = take_scope(redis, now)
         db.session.remove()
         try:
-            summary = outbox.run(now=now, redis=redis, teams=teams).as_dict()
+            summary = jobs.plan_pass(now=now, redis=redis, teams=teams).as_dict()
         except Exception:
             plan_again(redis, teams)  # nothing asked for is lost with a failed pass
             raise
@@ -201,6 +201,8 @@ def _after_flush(session, flush_context):
 
 
 def _after_commit(session):
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the transaction's own commit plans
     teams = session.info.pop(_FLAG, None)
     if not teams or not has_request_context():
         return
@@ -220,5 +222,5 @@ def install_listeners() -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_soft_rollback", lambda session, previous: _after_rollback(
-        session))
+        session) if previous.parent is None else None)  # (not a SAVEPOINT's or a flush's)
     _installed = True

@@ -92,6 +92,7 @@ def notifications():
 def mark_read():
     if ConfirmForm().validate_on_submit():
         service.mark_all_read(current_user.id)
+        db.session.commit()
         flash("Notifications marked as read")
     return redirect(url_for("reminders.notifications"), code=303)
 
@@ -121,7 +122,9 @@ def admin():
 @load("reminder_id", role="admin")
 def retry(reminder_id: int, reminder: Reminder):
     if ConfirmForm().validate_on_submit():
-        if service.retry(reminder_id):
+        retried = service.retry(reminder_id)
+        db.session.commit()  # before the planner (another thread) reads it
+        if retried:
             queued = service.plan_soon()
             flash("Reminder queued again" if queued else
                   "Reminder marked to send again: it goes when Redis is back")
@@ -198,6 +201,7 @@ def team_settings(team_id: int, team: Team):
     form = TeamRemindersForm()
     if form.validate_on_submit():
         service.save_team_topics(actor, team_id, set(form.topics.data or []))
+        db.session.commit()
         flash("Reminder settings saved")
         return redirect(url_for("reminders.team_settings", team_id=team_id), code=303)
     if request.method == "GET":
@@ -221,6 +225,7 @@ def unsubscribe(token: str):
     done = False
     if form.validate_on_submit():
         service.opt_out(email, topic)
+        db.session.commit()
         done = True
     return render_template("reminders/unsubscribe.html", email=email, topic=TOPICS[topic][0],
                            form=form, done=done or service.is_opted_out(email, topic))

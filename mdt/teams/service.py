@@ -96,5 +96,5 @@ def update_settings(actor, team_id: int, **values: int) -> Team:
     if changes:
         audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
                      action="change", record_type="team", record_id=team_id, changes=changes)
-    db.session.commit()
+    db.session.flush()
     return team

@@ -2,6 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from mdt.auth.scope import current_actor
+from mdt.extensions import db
 from mdt.forms import error_list
 from mdt.loaders import load
 from mdt.teams import service
@@ -20,6 +21,7 @@ def settings(team_id: int, team: Team):
     if form.validate_on_submit():
         service.update_settings(actor, team_id, **{name: getattr(form, name).data
                                                    for name in service.SETTINGS})
+        db.session.commit()
         flash("Team settings saved")
         return redirect(url_for("teams.settings", team_id=team_id), code=303)
     status = 400 if form.errors else 200

@@ -1,6 +1,7 @@
 """Visits: plan, cancel (for one or for everyone that day), merge and unmerge. Every change
 is audited; professionals whose day changes get an in-app notice."""
 
+from contextlib import contextmanager
 from datetime import date, time
 
 from sqlalchemy import select
@@ -72,7 +73,7 @@ def add_task_type(team_id: int, *, name: str, skill: str, minutes: int | None) -
         raise VisitError(errors)
     task = TaskType(team_id=team_id, name=name, skill=skill, minutes=minutes)
     db.session.add(task)
-    db.session.commit()
+    db.session.flush()
     return task
 
 
@@ -132,36 +133,39 @@ def plan_visit(actor: Actor, *, team_id: int, patient_id: int | None, profession
     held = team_skills(team_id)
     warnings = [f"Nobody on the team holds the skill for '{t.name}'"
                 for t in chosen if t.skill not in held]
-    creating = visit is None
-    if creating:
-        visit = Visit(team_id=team_id, patient_id=patient_id, created_by_id=actor.user_id)
-        db.session.add(visit)
-    before = {"professional_id": visit.professional_id, "day": str(visit.day or ""),
-              "window": visit.window}
-    visit.professional_id, visit.day, visit.window = professional_id, day, window
-    visit.at_time = at_time if window == "timed" else None
-    visit.minutes = minutes
-    db.session.flush()
-    if not creating:
-        for task in db.session.scalars(select(VisitTask).where(VisitTask.visit_id == visit.id)):
-            db.session.delete(task)
-    db.session.add_all(VisitTask(visit_id=visit.id, task_type_id=t.id) for t in chosen)
-    _audit(actor, team_id, "create" if creating else "change", visit.id,
-           audit.diff(before, {"professional_id": professional_id, "day": str(day),
-                               "window": window}) | {"patient_id": patient_id})
-    if not creating and before["professional_id"] not in (None, professional_id):
-        notify(before["professional_id"], f"A visit on {format_date(day)} was moved to a "
-                                          "colleague", f"/visits/{visit.id}")
-    _commit_or_conflict()
+    with _changing():
+        creating = visit is None
+        if creating:
+            visit = Visit(team_id=team_id, patient_id=patient_id, created_by_id=actor.user_id)
+            db.session.add(visit)
+        before = {"professional_id": visit.professional_id, "day": str(visit.day or ""),
+                  "window": visit.window}
+        visit.professional_id, visit.day, visit.window = professional_id, day, window
+        visit.at_time = at_time if window == "timed" else None
+        visit.minutes = minutes
+        db.session.flush()
+        if not creating:
+            for task in db.session.scalars(select(VisitTask).where(VisitTask.visit_id == visit.id)):
+                db.session.delete(task)
+        db.session.add_all(VisitTask(visit_id=visit.id, task_type_id=t.id) for t in chosen)
+        _audit(actor, team_id, "create" if creating else "change", visit.id,
+               audit.diff(before, {"professional_id": professional_id, "day": str(day),
+                                   "window": window}) | {"patient_id": patient_id})
+        if not creating and before["professional_id"] not in (None, professional_id):
+            notify(before["professional_id"], f"A visit on {format_date(day)} was moved to a "
+                                              "colleague", f"/visits/{visit.id}")
     return visit, warnings
 
 
-def _commit_or_conflict(message="Someone else changed these visits at the same moment. "
-                                "Check the day list, then try again."):
+@contextmanager
+def _changing(message="Someone else changed these visits at the same moment. "
+                      "Check the day list, then try again."):
+    """One change in a SAVEPOINT: if a colleague's change landed first (a stale version),
+    this change alone is undone and refused."""
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            yield
     except StaleDataError:
-        db.session.rollback()
         raise VisitError({"form": message}) from None
 
 
@@ -176,13 +180,13 @@ def cancel_visit(actor: Actor, visit: Visit, reason: str) -> Visit:
     if visit.status != "planned":
         raise VisitError({"form": f"This visit is {visit.status_label.lower()}: only planned "
                                   "visits can be cancelled"})
-    cancel_planned(actor, visit, reason)
-    _commit_or_conflict()
+    with _changing():
+        cancel_planned(actor, visit, reason)
     return visit
 
 
 def cancel_planned(actor: Actor, visit: Visit, reason: str) -> None:
-    """Cancel a planned visit in the caller's transaction: audited, and the professional told
+    """Cancel a planned visit in the caller's unit of work: audited, and the professional told
     (unless they cancelled it themselves)."""
     check_transition(TRANSITIONS, visit.status, VisitStatus.CANCELLED, VisitError)
     visit.status, visit.cancel_reason = "cancelled", reason
@@ -207,13 +211,13 @@ def cancel_for_everyone(actor: Actor, team_id: int, patient_id: int, day: date,
     visits = db.session.scalars(select(Visit).where(
         Visit.team_id == team_id, Visit.team_id.in_(actor.team_ids),
         Visit.patient_id == patient_id, Visit.day == day, Visit.status == "planned")).all()
-    for visit in visits:
-        visit.status, visit.cancel_reason = "cancelled", reason
-        _audit(actor, team_id, "change", visit.id, {"status": ["planned", "cancelled"],
-                                                    "reason": reason, "for_everyone": True})
-        notify(visit.professional_id, f"Visit on {format_date(day)} cancelled for everyone. "
-                                      "The reason is in the app.", f"/visits/{visit.id}")
-    _commit_or_conflict()
+    with _changing():
+        for visit in visits:
+            visit.status, visit.cancel_reason = "cancelled", reason
+            _audit(actor, team_id, "change", visit.id, {"status": ["planned", "cancelled"],
+                                                        "reason": reason, "for_everyone": True})
+            notify(visit.professional_id, f"Visit on {format_date(day)} cancelled for everyone. "
+                                          "The reason is in the app.", f"/visits/{visit.id}")
     return len(visits)
 
 
@@ -254,26 +258,27 @@ def merge_visits(actor: Actor, *, host_visit_id: int, visit_ids: list[int],
         raise VisitError({"form": f"{professional.name} does not hold every skill needed "
                                   f"({', '.join(sorted(missing))})"})
     added = sum(v.minutes for v in guests)
-    merge = VisitMerge(team_id=host.team_id, host_visit_id=host.id, merged_visit_ids=ids,
-                       host_before={"minutes": host.minutes}, day=host.day,
-                       visits_saved=len(guests),
-                       minutes_saved=engine.MINUTES_SAVED_PER_VISIT * len(guests),
-                       created_by_id=actor.user_id)
-    db.session.add(merge)
-    host.minutes += added
     for guest in guests:
         check_transition(TRANSITIONS, guest.status, VisitStatus.MERGED, VisitError)
-        guest.status, guest.merged_into_id = "merged", host.id
-        for _, task_type_id, _ in [t for t in tasks if t[0] == guest.id]:
-            db.session.add(VisitTask(visit_id=host.id, task_type_id=task_type_id,
-                                     from_visit_id=guest.id))
-    _audit(actor, host.team_id, "change", host.id, {"merged": ids}, record_type="visit_merge")
-    when = format_date(host.day)
-    for person in {v.professional_id for v in group} - {actor.user_id}:
-        notify(person, f"Visits on {when} were merged: {professional.name} now makes one "
-                       "visit", f"/visits?date={host.day.isoformat()}")
-    _commit_or_conflict("A colleague merged or changed these visits at the same moment. "
-                        "Check the day list.")
+    with _changing("A colleague merged or changed these visits at the same moment. "
+                   "Check the day list."):
+        merge = VisitMerge(team_id=host.team_id, host_visit_id=host.id, merged_visit_ids=ids,
+                           host_before={"minutes": host.minutes}, day=host.day,
+                           visits_saved=len(guests),
+                           minutes_saved=engine.MINUTES_SAVED_PER_VISIT * len(guests),
+                           created_by_id=actor.user_id)
+        db.session.add(merge)
+        host.minutes += added
+        for guest in guests:
+            guest.status, guest.merged_into_id = "merged", host.id
+            for _, task_type_id, _ in [t for t in tasks if t[0] == guest.id]:
+                db.session.add(VisitTask(visit_id=host.id, task_type_id=task_type_id,
+                                         from_visit_id=guest.id))
+        _audit(actor, host.team_id, "change", host.id, {"merged": ids}, record_type="visit_merge")
+        when = format_date(host.day)
+        for person in {v.professional_id for v in group} - {actor.user_id}:
+            notify(person, f"Visits on {when} were merged: {professional.name} now makes one "
+                           "visit", f"/visits?date={host.day.isoformat()}")
     return merge
 
 
@@ -286,17 +291,18 @@ def unmerge(actor: Actor, merge: VisitMerge) -> None:
         raise VisitError({"form": "The merged visit is no longer planned: it cannot be "
                                   "unmerged"})
     guests = db.session.scalars(select(Visit).where(Visit.id.in_(merge.merged_visit_ids))).all()
-    for task in db.session.scalars(select(VisitTask).where(
-            VisitTask.visit_id == host.id, VisitTask.from_visit_id.in_(merge.merged_visit_ids))):
-        db.session.delete(task)
-    host.minutes = merge.host_before["minutes"]
     for guest in guests:
         check_transition(TRANSITIONS, guest.status, VisitStatus.PLANNED, VisitError)
-        guest.status, guest.merged_into_id = "planned", None
-    merge.undone_at = utcnow()
-    _audit(actor, host.team_id, "change", host.id, {"unmerged": merge.merged_visit_ids},
-           record_type="visit_merge")
-    for person in {v.professional_id for v in [host, *guests]} - {actor.user_id}:
-        notify(person, f"A merge of visits on {format_date(host.day)} was undone: your "
-                       "original visit is back", f"/visits?date={host.day.isoformat()}")
-    _commit_or_conflict()
+    with _changing():
+        for task in db.session.scalars(select(VisitTask).where(
+                VisitTask.visit_id == host.id, VisitTask.from_visit_id.in_(merge.merged_visit_ids))):
+            db.session.delete(task)
+        host.minutes = merge.host_before["minutes"]
+        for guest in guests:
+            guest.status, guest.merged_into_id = "planned", None
+        merge.undone_at = utcnow()
+        _audit(actor, host.team_id, "change", host.id, {"unmerged": merge.merged_visit_ids},
+               record_type="visit_merge")
+        for person in {v.professional_id for v in [host, *guests]} - {actor.user_id}:
+            notify(person, f"A merge of visits on {format_date(host.day)} was undone: your "
+                           "original visit is back", f"/visits?date={host.day.isoformat()}")

@@ -87,6 +87,7 @@ def _save(actor, team_id, form, visit=None):
             window=form.window.data, at_time=parse_clock(form.at_time.data),
             minutes=form.minutes.data, task_type_ids=form.task_type_ids.data or [], visit=visit,
             seen_version=form.seen_version() if visit else None)
+        db.session.commit()
     except service.VisitError as exc:
         apply_errors(form, exc.errors)
         return None
@@ -150,6 +151,7 @@ def cancel(visit_id: int, visit: Visit):
     form = CancelVisitForm()
     try:
         service.cancel_visit(actor, visit, form.reason.data)
+        db.session.commit()
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(url_for("visits.edit", visit_id=visit.id), code=303)
@@ -171,6 +173,7 @@ def cancel_day():
     try:
         count = service.cancel_for_everyone(actor, team_id, patient_id, day,
                                             request.form.get("reason", ""))
+        db.session.commit()
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
     else:
@@ -189,6 +192,7 @@ def merge():
     try:
         merged = service.merge_visits(actor, host_visit_id=host, visit_ids=ids,
                                       versions=versions)
+        db.session.commit()
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
         return redirect(request.form.get("back") if str(request.form.get("back", "")).startswith(
@@ -205,6 +209,7 @@ def unmerge(merge_id: int, merge: VisitMerge):
     actor = current_actor()
     try:
         service.unmerge(actor, merge)
+        db.session.commit()
     except service.VisitError as exc:
         flash(" ".join(exc.errors.values()))
     else:
@@ -238,6 +243,7 @@ def tasks():
             try:
                 service.add_task_type(team_id, name=form.name.data, skill=form.skill.data,
                                       minutes=form.minutes.data)
+                db.session.commit()
             except service.VisitError as exc:
                 apply_errors(form, exc.errors)
             else:

@@ -35,6 +35,7 @@ def _schedule_with_cases(app, chair, family_names):
         meeting = service.schedule_meeting(actor, team_id, service.MeetingDetails(
             title="Riverside MDT", day=london_today() + timedelta(days=1), start=time(12, 30),
             end=time(14, 0), chair_id=chair.id))
+        db.session.commit()
         for name in family_names:
             patient = db.session.scalar(select(Patient).where(Patient.family_name == name))
             cases.add_case(actor, meeting, patient_id=patient.id, reason=f"Plan for {name}",
@@ -88,6 +89,7 @@ def test_import_run_a_meeting_and_download_the_practice_letters(app, new_context
         next_link = panel.get_by_role("link", name=re.compile(r"^Next: "))
         next_link.click()
     finish_meeting(page, moving=1)
+    db.session.commit()
     expect(page).to_have_url(re.compile(r"/meetings/\d+/minutes$"))
 
     gp_page = new_context(accept_downloads=True).new_page()

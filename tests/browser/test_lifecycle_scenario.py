@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from mdt.extensions import db
-from mdt.reminders import outbox
+from mdt.reminders import jobs
 from mdt.reminders.models import Reminder
 from mdt.timeutil import london_to_utc
 from tests.browser.conftest import assert_accessible, sign_in
@@ -29,7 +29,7 @@ def _visit_reminders(app):
 
 def _plan(app):
     with app.app_context():
-        outbox.run(now=AT_SIX)
+        jobs.plan_pass(now=AT_SIX)
         db.session.remove()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from mdt.extensions import db
 from tests.browser.conftest import assert_accessible, sign_in
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
@@ -130,9 +131,11 @@ def schedule_meeting(app, team, day, patients=()):
         meeting = service.schedule_meeting(chair, team.id, service.MeetingDetails(
             title="Neighbourhood MDT", day=day, start=time(12, 30), end=time(14, 0),
             location="Riverside Health Centre", chair_id=team.chair.id))
+        db.session.commit()
         for patient in patients:
             cases.add_case(chair, meeting, patient_id=patient.id, reason="Review the plan",
                            urgency="routine", presenter_id=None, referred_by="")
+            db.session.commit()
         return meeting.id
 
 
@@ -153,6 +156,7 @@ def plan_visits_to_merge(app, team, patient, day):
                                           patient_id=patient.id, professional_id=user.id,
                                           day=day, window=window, at_time=None, minutes=30,
                                           task_type_ids=[task[name]])
+            db.session.commit()
             ids.append(visit.id)
         return ids
 
@@ -161,9 +165,11 @@ def give_action(app, team, owner, patient, description, due):
     from mdt.actions import service
 
     with app.app_context():
-        return service.create_action(actor(team, team.chair, "chair"), team_id=team.id,
+        _result = service.create_action(actor(team, team.chair, "chair"), team_id=team.id,
                                      description=description, owner_id=owner.id, due_on=due,
                                      priority="high", patient_id=patient.id).id
+        db.session.commit()
+        return _result
 
 
 # --- 1. the chair runs a meeting, from scheduling to the minutes and the next meeting ---
@@ -270,6 +276,7 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     capture(page, s, "05-live-second-case")
 
     finish_meeting(page, moving=2)
+    db.session.commit()
     expect(page).to_have_url(re.compile(r"/meetings/\d+/minutes$"))
     minutes = page.locator("main")
     expect(minutes).to_contain_text("Present: Grace Okafor")
@@ -442,6 +449,7 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     added = make_patient(given="Arthur", family="Whitfield")
     day = today + timedelta(days=14)
     meeting_id = schedule_meeting(app, team, day, [listed])
+    db.session.commit()
 
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, team.chair, with_form=False)
@@ -473,6 +481,7 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     capture(page, s, "02-live-discussion-saved", javascript=False)
 
     finish_meeting(page, moving=1)
+    db.session.commit()
     expect(page).to_have_url(re.compile(rf"/meetings/{meeting_id}/minutes$"))
     expect(page.locator("main")).to_contain_text("Apologies: Grace Okafor")
     expect(page.locator(".minutes-case").nth(0)).to_contain_text(
@@ -510,6 +519,7 @@ def test_keyboard_user_saves_a_discussion_and_focus_moves_to_the_case_heading(
     patients = [make_patient(given="Arthur", family="Whitfield"),
                 make_patient(given="Vera", family="Lindqvist")]
     meeting_id = schedule_meeting(app, team, today + timedelta(days=14), patients)
+    db.session.commit()
     page = new_context().new_page()
     sign_in(page, team.chair, with_form=False)
     page.goto(f"/meetings/{meeting_id}")
@@ -548,6 +558,7 @@ def test_nothing_typed_is_lost_to_a_reload_a_swap_or_a_dropped_connection(
     patients = [make_patient(given="Arthur", family="Whitfield"),
                 make_patient(given="Vera", family="Lindqvist")]
     meeting_id = schedule_meeting(app, team, today + timedelta(days=14), patients)
+    db.session.commit()
     context = new_context()
     page = context.new_page()
     sign_in(page, team.chair, with_form=False)
@@ -602,6 +613,7 @@ def test_each_role_has_its_own_front_door(new_context, capture, app, team, make_
     s = "9-front-doors"
     patient = make_patient(given="Arthur", family="Whitfield")
     schedule_meeting(app, team, today + timedelta(days=7), [patient])
+    db.session.commit()
     plan_visits_to_merge(app, team, patient, today)
     chair = new_context().new_page()
     sign_in(chair, team.chair, then=None)

@@ -119,6 +119,7 @@ def test_feed_caching_etag_and_last_modified(app, client_request, team, meeting,
     assert _get(app, path, **{"If-Modified-Since": modified}).status_code == 304
     with app.app_context():
         move_meeting(chair_actor(), reload(meeting.id), details(meeting, next_date(7)))
+        db.session.commit()
     changed = _get(app, path, **{"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert _get(app, path).headers["ETag"] == changed.headers["ETag"]  # stable body
@@ -200,6 +201,7 @@ def test_feed_reads_a_fixed_number_of_queries(app, client_request, team, meeting
         for days in (20, 30, 40):
             schedule_meeting(chair_actor(), chair_actor().team_ids[0], details(
                 meeting, london_today() + timedelta(days=days)))
+            db.session.commit()
     _get(app, path)
     _forget_cached_bodies(app)
     with app.app_context(), count_queries(db.engine) as after:

@@ -70,9 +70,11 @@ def test_a_series_date_gets_its_own_entry_with_the_block(app, team, gp, chair_ac
             end=time(14, 0),
             location="Room 2", chair_id=team.chair.id, guest_emails=""),
             recurrence.monthly_rule(2, 1))
+        db.session.commit()
         day = recurrence.occurrences(series.rrule, series.first_date, after=london_today(),
                                      count=2)[1]
         meeting_id = open_occurrence(chair_actor(), series, day).id
+        db.session.commit()
         uid = series.uid
     own = _fill(app, meeting_id, team, make_patient)
     doctor = ClientRequest(app).sign_in(gp)

@@ -27,11 +27,14 @@ def _world(app, make_user, make_patient, extra_patients=0):
         meeting = schedule_meeting(actor, team, MeetingDetails(
             title="Riverside MDT", day=SOON, start=time(12, 30), end=time(14, 0),
             chair_id=chair.id))
+        db.session.commit()
         for patient in patients:
             cases.add_case(actor, meeting, patient_id=patient.id, reason="Review",
                            urgency="routine", presenter_id=gp.id, referred_by="")
+            db.session.commit()
         create_action(actor, team_id=team, description="Overdue for the team",
                       owner_id=nurse.id, due_on=london_today())
+        db.session.commit()
         visits.ensure_task_catalogue(team)
         db.session.commit()
         task = visits.task_types(team)[0].id
@@ -39,6 +42,7 @@ def _world(app, make_user, make_patient, extra_patients=0):
             visits.plan_visit(actor, team_id=team, patient_id=patient.id,
                               professional_id=nurse.id, day=london_today(), window="morning",
                               at_time=None, minutes=30, task_type_ids=[task])
+            db.session.commit()
         return chair, nurse, gp, patients, meeting.id
 
 

@@ -44,6 +44,7 @@ def finished(app, make_user, make_patient):
         meeting = service.schedule_meeting(actor, team_id, service.MeetingDetails(
             title="Riverside MDT", day=london_today() + timedelta(days=1), start=time(12, 30),
             end=time(14, 0), chair_id=chair.id))
+        db.session.commit()
         made = {}
         for key, patient in ours.items():
             made[key] = cases.add_case(actor, meeting, patient_id=patient.id,
@@ -51,16 +52,19 @@ def finished(app, make_user, make_patient):
                                        urgency="routine", presenter_id=None, referred_by="")
         db.session.commit()
         service.start_meeting(actor, meeting)
+        db.session.commit()
         for key in ("joan", "harold", "zoe"):  # Stanley is not reached
             case = db.session.get(Case, made[key].id)
             recording.record_case(actor, meeting, case, recording.CaseRecord(
                 notes=f"Discussed {key}'s pain", outcome=f"Outcome for {key}",
                 decisions="Refer to hospice", seen_version=case.version))
+            db.session.commit()
         create_action(actor, team_id=team_id, description="Order a pressure mattress",
                       owner_id=nurse.id, due_on=london_today() + timedelta(days=7),
                       patient_id=ours["joan"].id, case_id=made["joan"].id)
         db.session.commit()
         service.finish_meeting(actor, meeting)
+        db.session.commit()
         meeting_id = meeting.id
     return type("Finished", (), dict(chair=chair, gp=gp, khan=khan, nurse=nurse,
                                      outsider=outsider, ours=ours, theirs=theirs,

@@ -150,11 +150,11 @@ def test_finishing_twice_makes_no_second_letter(app, finished):
 
 def test_letters_are_never_emailed(app, finished):
     """The practice is told in the app only: the reminder planner makes no email of it."""
-    from mdt.reminders import outbox
+    from mdt.reminders import jobs
     from mdt.reminders.models import Reminder
 
     with app.app_context():
-        outbox.run()
+        jobs.plan_pass()
         reminders = db.session.scalars(select(Reminder)).all()
         recipients = {r.recipient for r in reminders if r.kind == "visit_notice"}
         assert finished.gp.email not in recipients and finished.khan.email not in recipients

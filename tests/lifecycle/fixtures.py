@@ -41,6 +41,7 @@ def caseload(app, make_user, make_patient):
         actor = Actor(chair.id, (team_id,), {team_id: "chair"})
         assign_key_worker(actor, patient_id=irene.id, team_id=team_id, to_user_id=nurse.id,
                           reason="First contact", seen_key_worker_id=None)
+        db.session.commit()
         db.session.add_all([
             KeyInfoSection(patient_id=irene.id, section="wishes", changed_by_id=chair.id,
                            data={"preferred_place_of_death": "home"}),
@@ -63,6 +64,7 @@ def caseload(app, make_user, make_patient):
         db.session.commit()
         case = add_case(actor, meeting, patient_id=irene.id, reason="Symptom control",
                         urgency="urgent", presenter_id=nurse.id, referred_by="")
+        db.session.commit()
         add_case(actor, meeting, patient_id=other.id, reason="Review", urgency="routine",
                  presenter_id=None, referred_by="")
         db.session.commit()
@@ -70,6 +72,7 @@ def caseload(app, make_user, make_patient):
                                     due_on=TODAY + timedelta(days=5), patient_id=irene.id).id
                       for text in ("Order a pressure mattress", "Review pain relief",
                                    "Ask the hospice about respite")]
+        db.session.commit()
         ids = dict(team_id=team_id, hill_id=hill_id, visit_id=visit.id,
                    meeting_id=meeting.id, case_id=case.id, action_ids=action_ids)
     return type("Caseload", (), dict(chair=chair, nurse=nurse, hill_chair=hill_chair,

@@ -38,6 +38,7 @@ def meeting(app, team):
         created = schedule_meeting(actor, team_id, MeetingDetails(
             title="Riverside MDT", day=FUTURE, start=time(12, 30), end=time(14, 0),
             location="Room 2", chair_id=team.chair.id, guest_emails="guest@council.gov.uk"))
+        db.session.commit()
         found = db.session.get(Meeting, created.id)
         db.session.expunge(found)
         return found

@@ -44,6 +44,7 @@ def meeting(app, team):
         created = schedule_meeting(chair_actor(team), team_id(), MeetingDetails(
             title="Riverside MDT", day=FUTURE, start=time(12, 30), end=time(14, 0),
             location="Room 2", chair_id=team.chair.id))
+        db.session.commit()
         found = db.session.get(Meeting, created.id)
         db.session.expunge(found)
         return found

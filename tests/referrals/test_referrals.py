@@ -245,6 +245,7 @@ def test_a_patient_already_on_the_list_is_a_clear_error_and_the_referral_stays_s
         case_service.add_case(chair_actor(team), db.session.get(Meeting, meeting.id),
                               patient_id=patient.id, reason="Already listed", urgency="soon",
                               presenter_id=None, referred_by="")
+        db.session.commit()
     chair = _signed_in(app, team.chair)
     page = chair.post("referrals.accept", referral_id=referral.id, _data={
         "meeting": f"m{meeting.id}", "version": _version(chair, referral.id)},
@@ -267,6 +268,7 @@ def test_accepting_onto_a_series_date_not_yet_opened_opens_it(app, client_reques
         series = create_series(chair_actor(team), team_id(), MeetingDetails(
             title="Monthly MDT", day=london_today() + timedelta(days=1), start=time(12, 30),
             end=time(14, 0), chair_id=team.chair.id), "FREQ=MONTHLY;BYDAY=+2TU")
+        db.session.commit()
         series_id = series.id
     _refer(client_request.sign_in(team.nurse), team.patients[1], urgency="soon")
     referral = _only_referral(app)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from mdt.extensions import db
 from mdt.queue import redis_connection
-from mdt.reminders import jobs, outbox
+from mdt.reminders import jobs
 from mdt.reminders.models import Reminder
 from mdt.timeutil import utcnow
 from tests.reminders.conftest import WorkerProcess, free_port, wait_for
@@ -39,7 +39,7 @@ def test_a_thirty_minute_mail_outage_fails_nothing_and_sends_each_once(rapp, peo
         for minute in range(0, 31):  # the planner and a send job every minute, for 30 minutes
             with time_machine.travel(start + timedelta(minutes=minute), tick=False):
                 with rapp.app_context():
-                    outbox.run()
+                    jobs.plan_pass()
                     ids = _to_send(rapp)
                     if ids:
                         tries += 1
@@ -69,7 +69,7 @@ def test_a_thirty_minute_mail_outage_fails_nothing_and_sends_each_once(rapp, peo
 def test_a_row_gives_up_only_when_its_news_is_no_longer_useful(rapp, people, smtp):  # noqa: F811
     schedule(rapp, people)
     with rapp.app_context():
-        outbox.run()
+        jobs.plan_pass()
         row = db.session.scalars(select(Reminder)).first()
         now = utcnow()
         assert jobs.give_up_reason(row, now) is None
@@ -119,7 +119,7 @@ def test_a_worker_waits_for_redis_instead_of_exiting(rapp, people, smtp, worker,
     redis_up.start()
     schedule(rapp, people, guests="")
     with rapp.app_context():
-        outbox.run(redis=redis_connection())
+        jobs.plan_pass(redis=redis_connection())
         db.session.remove()
     wait_for(lambda: smtp.count >= 2, 40, message="the worker to send again")
     assert worker.alive

@@ -14,7 +14,7 @@ from mdt.meetings.models import Case, Meeting
 from mdt.meetings.service import MeetingDetails, cancel_meeting, move_meeting, schedule_meeting
 from mdt.notifications.models import Notification
 from mdt.queue import redis_connection
-from mdt.reminders import outbox
+from mdt.reminders import jobs
 from mdt.reminders.models import Reminder
 from mdt.teams.service import get_or_create_team
 from mdt.timeutil import london_to_utc, london_today, utcnow
@@ -43,6 +43,7 @@ def schedule(rapp, people, day=FUTURE, guests="guest@council.gov.uk", with_case=
         meeting = schedule_meeting(actor_for(people.chair, team_id), team_id, MeetingDetails(
             title="Riverside MDT", day=day, start=time(12, 30), end=time(14, 0),
             location="Room 2", chair_id=people.chair.id, guest_emails=guests))
+        db.session.commit()
         if with_case:
             db.session.add(Case(meeting_id=meeting.id, patient_id=people.patient.id,
                                 reason="Pain not controlled", position=1))
@@ -52,7 +53,7 @@ def schedule(rapp, people, day=FUTURE, guests="guest@council.gov.uk", with_case=
 
 def run_planner(rapp, now=None):
     with rapp.app_context():
-        summary = outbox.run(now=now, redis=redis_connection())
+        summary = jobs.plan_pass(now=now, redis=redis_connection())
         db.session.remove()
         return summary
 
@@ -124,6 +125,7 @@ def test_moved_then_cancelled_meeting_sends_an_update_then_a_cancellation(rapp, 
         move_meeting(actor_for(people.chair, team_id), meeting, MeetingDetails(
             title="Riverside MDT", day=FUTURE + timedelta(days=2), start=time(9, 0),
             end=time(10, 30), location="Room 2", chair_id=people.chair.id))
+        db.session.commit()
     run_planner(rapp)
     wait_for(lambda: smtp.count == 4, message="updates")
     [first, update] = smtp.to("priya@example.nhs.uk")
@@ -134,6 +136,7 @@ def test_moved_then_cancelled_meeting_sends_an_update_then_a_cancellation(rapp, 
     assert event["DTSTART"].dt.time() == time(9, 0)
     with rapp.app_context():
         cancel_meeting(actor_for(people.chair, team_id), db.session.get(Meeting, meeting_id))
+        db.session.commit()
     run_planner(rapp)
     # Cancelling moves the case list to a new meeting four weeks on: its invitations go too.
     wait_for(lambda: smtp.count == 8, message="cancellations")
@@ -153,12 +156,13 @@ def test_a_meeting_cancelled_before_its_reminders_went_gets_none(rapp, people, s
     meeting_id = schedule(rapp, people, day=tomorrow, guests="")
     now = max(utcnow(), london_to_utc(london_today(), time(9, 5)))  # its reminder is due
     with rapp.app_context():  # plan while the queue is unreachable: rows wait, pending
-        summary = outbox.run(now=now, redis=None)
+        summary = jobs.plan_pass(now=now, redis=None)
         db.session.remove()
     assert summary.added == 4 and statuses(rapp) == Counter(pending=4)
     with rapp.app_context():
         team_id = get_or_create_team("Riverside").id
         cancel_meeting(actor_for(people.chair, team_id), db.session.get(Meeting, meeting_id))
+        db.session.commit()
     summary = run_planner(rapp, now=now)
     assert summary.withdrawn == 4
     with rapp.app_context():

@@ -12,7 +12,7 @@ from mdt.extensions import db
 from mdt.meetings.models import Meeting
 from mdt.meetings.service import MeetingDetails, cancel_meeting, schedule_meeting
 from mdt.queue import redis_connection
-from mdt.reminders import outbox, trigger
+from mdt.reminders import jobs, trigger
 from mdt.reminders.models import Reminder
 from mdt.reminders.planner import Due, boundary_passed, in_scope
 from mdt.teams.service import get_or_create_team
@@ -58,9 +58,11 @@ def _rows(team_id):
 
 
 def _meeting(chair, team_id, title, guest):
-    return schedule_meeting(actor_for(chair, team_id), team_id, MeetingDetails(
+    _result = schedule_meeting(actor_for(chair, team_id), team_id, MeetingDetails(
         title=title, day=FUTURE, start=time(12, 30), end=time(14, 0), location="Room 2",
         chair_id=chair.id, guest_emails=guest))
+    db.session.commit()
+    return _result
 
 
 def test_an_incremental_pass_leaves_what_a_full_pass_would(rapp, make_user):
@@ -73,30 +75,32 @@ def test_an_incremental_pass_leaves_what_a_full_pass_would(rapp, make_user):
     with rapp.app_context():  # (the teams the users were made on)
         river, hill = get_or_create_team("Riverside").id, get_or_create_team("Hillside").id
         old = _meeting(chair, river, "Riverside MDT", "gp@example.nhs.uk").id
-        outbox.run()
+        jobs.plan_pass()
         before = {river: _rows(river), hill: _rows(hill)}
         assert before[river] and not before[hill]
         # Changes in both teams: a meeting cancelled and one scheduled, an action given.
         cancel_meeting(actor_for(chair, river), db.session.get(Meeting, old))
+        db.session.commit()
         _meeting(chair, river, "Riverside extra MDT", "gp@example.nhs.uk")
         create_action(actor_for(chair, river), team_id=river, description="Order a bed",
                       owner_id=nurse.id, due_on=FUTURE)
+        db.session.commit()
         _meeting(hill_chair, hill, "Hillside MDT", "hospice@example.org.uk")
 
-        summary = outbox.run(teams={river})
+        summary = jobs.plan_pass(teams={river})
         assert summary.scope == str(river)
         assert summary.added >= 2 and summary.withdrawn >= 1
         incremental = _rows(river)
         assert _rows(hill) == []  # not this pass's team
         assert incremental != before[river]
 
-        full = outbox.run()
+        full = jobs.plan_pass()
         assert _rows(river) == incremental  # the full pass had nothing left to do here
         assert {row[2] for row in _rows(hill)} == {f"meeting:{m}" for m in db.session.scalars(
             select(Meeting.id).where(Meeting.team_id == hill))}
         assert full.scope == "full" and full.added == len(_rows(hill))
         # A pass with no team named plans nothing (but still rescues and hands over).
-        assert outbox.run(teams=set()).planned == 0
+        assert jobs.plan_pass(teams=set()).planned == 0
 
 
 @pytest.fixture

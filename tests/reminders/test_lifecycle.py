@@ -10,7 +10,7 @@ from mdt.extensions import db
 from mdt.lifecycle import service as lifecycle
 from mdt.patients.models import Patient
 from mdt.queue import redis_connection
-from mdt.reminders import outbox
+from mdt.reminders import jobs, outbox
 from mdt.reminders.models import Reminder
 from mdt.timeutil import london_to_utc
 from tests.lifecycle.fixtures import TODAY, caseload  # noqa: F401
@@ -38,7 +38,7 @@ def _open(rapp) -> int:
 def test_a_death_withdraws_the_visit_reminder_before_it_is_sent(rapp, caseload, smtp,  # noqa: F811
                                                                  worker):
     with rapp.app_context():  # planned, but not yet handed to the worker (no Redis here)
-        outbox.run(now=AT_SIX)
+        jobs.plan_pass(now=AT_SIX)
         db.session.remove()
     assert _rows(rapp, "visits_tomorrow") == {("yusuf@example.nhs.uk", "pending")}
     with rapp.app_context():
@@ -47,9 +47,10 @@ def test_a_death_withdraws_the_visit_reminder_before_it_is_sent(rapp, caseload, 
         lifecycle.apply(actor, patient, lifecycle.Change(
             target="died", team_id=caseload.team_id, happened_on=TODAY - timedelta(days=1),
             place="hospice"), patient.version)
+        db.session.commit()
         db.session.remove()
     with rapp.app_context():
-        summary = outbox.run(now=AT_SIX, redis=redis_connection())
+        summary = jobs.plan_pass(now=AT_SIX, redis=redis_connection())
         db.session.remove()
     assert summary.withdrawn >= 1
     assert _rows(rapp, "visits_tomorrow") == {("yusuf@example.nhs.uk", "withdrawn")}

@@ -11,7 +11,7 @@ from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.meetings.service import MeetingDetails, schedule_meeting
 from mdt.queue import redis_connection
-from mdt.reminders import outbox, tokens
+from mdt.reminders import jobs, tokens
 from mdt.reminders.models import Reminder, ReminderOptOut
 from mdt.reminders.trigger import plan_soon
 from mdt.teams.service import get_or_create_team
@@ -45,6 +45,7 @@ def schedule(dapp, people):
         schedule_meeting(Actor(people.chair.id, (team_id,), {team_id: "chair"}), team_id,
                          MeetingDetails(title="Riverside MDT", day=FUTURE, start=time(12, 30),
                                         end=time(14, 0), chair_id=people.chair.id))
+        db.session.commit()
         return team_id
 
 
@@ -52,7 +53,7 @@ def send_all(dapp):
     with dapp.app_context():
         redis = redis_connection()
         redis.ping()
-        outbox.run(redis=redis)
+        jobs.plan_pass(redis=redis)
         SimpleWorker([Queue("reminders-dev", connection=redis)],
                      connection=redis).work(burst=True)
         db.session.remove()
@@ -118,7 +119,7 @@ def test_a_chair_turns_a_topic_off_for_the_team(dapp, people, redis_up):
     page = chair.get("reminders.team_settings", team_id=team_id)
     assert not page.select_one("input[value=invitations]").has_attr("checked")
     with dapp.app_context():
-        assert outbox.run(redis=None).added == 0  # no invitations for this team now
+        assert jobs.plan_pass(redis=None).added == 0  # no invitations for this team now
     ClientRequest(dapp).sign_in(people.nurse).get("reminders.team_settings", team_id=team_id,
                                                   _expected_status=403)
 
@@ -136,7 +137,7 @@ def test_the_unsubscribe_link_stops_that_topic_for_that_person(dapp, people, red
     visitor.post("reminders.unsubscribe", form, token=token, _expected_status=200, _csrf=False)
     with dapp.app_context():
         assert db.session.scalars(select(ReminderOptOut.email)).all() == ["priya@example.nhs.uk"]
-        outbox.run(redis=None)
+        jobs.plan_pass(redis=None)
         assert db.session.scalars(select(Reminder.recipient)).all() == ["chair@example.nhs.uk"]
     visitor.get("reminders.unsubscribe", token=token + "x", _expected_status=404)
 
@@ -155,6 +156,7 @@ def test_a_series_is_invited_once_with_its_rule_until_it_changes(dapp, people, r
                       MeetingDetails(title="Monthly MDT", day=FUTURE, start=time(12, 30),
                                      end=time(14, 0), chair_id=people.chair.id),
                       weekly_rule(1, FUTURE.weekday()))
+        db.session.commit()
     send_all(dapp)
     send_all(dapp)  # planning again sends nothing again
     with dapp.app_context():

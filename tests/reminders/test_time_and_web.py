@@ -46,13 +46,17 @@ def test_the_morning_digest_goes_at_eight_uk_time(rapp, people, smtp, worker, ti
         for owner in (people.chair, people.nurse):
             create_action(chair, team_id=team_id, description="Order a bed", owner_id=owner.id,
                           due_on=day)
+            db.session.commit()
         done = create_action(chair, team_id=team_id, description="Phone the GP",
                              owner_id=people.nurse.id, due_on=day)
+        db.session.commit()
         # The nurse's first action is done before the digest: only one is left for her.
         complete(actor_for(people.nurse, team_id), db.session.get(Action, done.id))
+        db.session.commit()
         nurse_first = db.session.scalar(select(Action).where(
             Action.owner_id == people.nurse.id, Action.status == "open"))
         complete(actor_for(people.nurse, team_id), nurse_first)
+        db.session.commit()
     time_machine.move_to(eight - timedelta(minutes=1), tick=False)
     run_planner(rapp)
     time_machine.move_to(eight, tick=False)
