@@ -53,7 +53,17 @@ def _line(out: list, text: str) -> None:
     out.append(text if len(text) <= 74 and text.isascii() else _fold(text))
 
 
+def _bare(value: str) -> str:
+    """icalendar reads each value back as UTF-8 with a signature: one leading byte-order
+    mark is dropped."""
+    return value[1:] if value.startswith("\ufeff") else value
+
+
 def _text(value: str) -> str:
+    return _bare(_escape(value))
+
+
+def _escape(value: str) -> str:
     """TEXT escaping (RFC 5545 3.3.11), in icalendar's order."""
     return (value.replace(r"\N", "\n").replace("\\", "\\\\").replace(";", r"\;")
             .replace(",", r"\,").replace("\r\n", r"\n").replace("\n", r"\n")
@@ -115,7 +125,7 @@ def _meeting(out: list, event: ics.MeetingEvent, stamp: str) -> None:
     out.append("STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED")
     out.append("TRANSP:OPAQUE")
     if event.url:
-        _line(out, "URL:" + event.url)
+        _line(out, "URL:" + _bare(event.url))
     out.append("END:VEVENT")
 
 
@@ -127,7 +137,7 @@ def _all_day(out: list, event: ics.AllDayEvent, stamp: str) -> None:
     out.append(stamp)
     _line(out, "UID:" + _text(event.uid))
     if event.categories:
-        _line(out, "CATEGORIES:" + ",".join(_text(c) for c in event.categories))
+        _line(out, "CATEGORIES:" + _bare(",".join(_escape(c) for c in event.categories)))
     lines = [event.description] if event.description else []
     if event.url:
         lines.append(f"Open it (sign in needed): {event.url}")
@@ -135,7 +145,7 @@ def _all_day(out: list, event: ics.AllDayEvent, stamp: str) -> None:
         _line(out, "DESCRIPTION:" + _text("\n\n".join(lines)))
     out.append("TRANSP:TRANSPARENT")
     if event.url:
-        _line(out, "URL:" + event.url)
+        _line(out, "URL:" + _bare(event.url))
     out.append("END:VEVENT")
 
 
