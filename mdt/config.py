@@ -124,6 +124,8 @@ def complete(config) -> None:
 
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # A form that worked, sent again within this many seconds, is a double click (once.py).
+    "SUBMIT_REPEAT_GAP_SECONDS": 2,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "mdt_session",

@@ -88,6 +88,9 @@ def app(database_url, redis_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
         "SERVER_NAME": "localhost",
+        # Tests resend the same form on purpose (to see a service's own "already done"):
+        # the double-click gap is tested where it matters (test_races, test_once).
+        "SUBMIT_REPEAT_GAP_SECONDS": 0,
     })
     with app.app_context():
         upgrade()  # the schema comes from the migrations, as in production

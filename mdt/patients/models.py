@@ -1,4 +1,14 @@
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mdt.audit.reads import note_patients
@@ -129,6 +139,9 @@ class Hna(db.Model):
     """A Holistic Needs Assessment: when, by whom, and the concerns raised."""
 
     __tablename__ = "hnas"
+    # each patient's last assessment per team, for the patient and case lists
+    __table_args__ = (Index("ix_hnas_team_patient_assessed", "team_id", "patient_id",
+                            "assessed_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
