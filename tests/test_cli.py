@@ -39,6 +39,14 @@ def test_seed_demo_loads_a_team_and_is_idempotent(app):
         assert db.session.get(Team, team) is not None
     assert [s.patient_name for s in found] == ["Sunita Sharma"]
     assert len(found[0].replaces) == 2 and "Grace Okafor holds" in found[0].text
+    # Made through the services, so audited as in real use, and the chain holds.
+    from mdt.audit.chain import verify
+    from mdt.audit.models import AuditEvent
+    with app.app_context():
+        kinds = set(db.session.scalars(select(AuditEvent.record_type)))
+        assert {"patient", "meeting_series", "meeting", "case", "action", "referral", "visit",
+                "key_worker", "pathway_stage", "hna", "key_information", "lifecycle"} <= kinds
+        assert verify().ok
 
 
 def test_create_user_on_a_team(app):

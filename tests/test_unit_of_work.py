@@ -12,15 +12,17 @@ MDT = Path(__file__).resolve().parents[1] / "mdt"
 
 # Where a transaction may end: the request's plumbing (error pages, the double-submit
 # guard, the audited read and refusal), besides views, jobs and command-line commands; and
-# the demo's data builder, which the seed commands, the tests and bench/ drive like a job.
-PLUMBING = {"__init__.py", "once.py", "audit/reads.py", "demo/__init__.py",
-            "demo/builder.py"}
+# the demo (mdt/demo/: the data builder and the seed-demo story), which the seed commands,
+# the tests and bench/ drive like a job: it calls the services and commits each step, as a
+# request would.
+PLUMBING = {"__init__.py", "once.py", "audit/reads.py"}
+JOB_FOLDERS = {"demo"}
 
 
 def _may_end_transactions(path: Path) -> bool:
-    name = path.name
+    name, relative = path.name, path.relative_to(MDT)
     return (name == "views.py" or name.endswith("_views.py") or name in ("jobs.py", "cli.py")
-            or path.relative_to(MDT).as_posix() in PLUMBING)
+            or relative.as_posix() in PLUMBING or relative.parts[0] in JOB_FOLDERS)
 
 
 def _ends(tree) -> list[int]:

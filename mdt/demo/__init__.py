@@ -4,14 +4,17 @@ NHS numbers are from the 999 range, which is never issued to real people."""
 
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from mdt.auth.models import PROFESSIONS, User
 from mdt.auth.service import find_user
 from mdt.demo import actions, builder, meetings, visits
 from mdt.demo.lifecycle import add_lifecycle
 from mdt.extensions import db
-from mdt.patients.models import Hna, HnaConcern, KeyInfoSection, KeyWorkerHandover, PatientTeam
+from mdt.patients import key_info
+from mdt.patients.handover import assign_key_worker
+from mdt.patients.hna import change_stage, record_hna
+from mdt.patients.key_info_service import save_section
 from mdt.teams.service import add_user, get_or_create_team
 from mdt.timeutil import london_today
 
@@ -99,18 +102,20 @@ def load_demo(password: str) -> list[tuple[str, str]]:
             address=address, postcode=postcode, gp_practice=practice, phone="01632 960000",
             listed_on=london_today() - timedelta(days=200),
             by=builder.team_actor(chairs[team_id], team_id)))
-    _care_records(team, patients[:len(PATIENTS)])
-    db.session.flush()
+    last_meeting = _care_records(team, patients[:len(PATIENTS)])
     by_email = {u.email.split("@")[0]: u for u in db.session.scalars(select(User))}
-    add_lifecycle(team, other, patients[:len(PATIENTS)], by_email, london_today())
+    add_lifecycle(team, other, patients[:len(PATIENTS)], by_email, london_today(),
+                  last_meeting)
     return accounts
 
 
 def _care_records(team, patients):
     """Key workers (three patients still without), stages, HNAs due and overdue, and one
-    full key information record, so every flag on the patient list shows."""
+    full key information record, so every flag on the patient list shows; recorded by the
+    chair (the key information by the navigator) through the patients' services, audited
+    as in real use. Returns the day of the last finished meeting."""
     by_email = {u.email.split("@")[0]: u for u in db.session.scalars(select(User))}
-    chair = by_email["chair"]
+    chair = builder.team_actor(by_email["chair"].id, team.id)
     today = london_today()
     key_workers = ["navigator.lee", "dn.patel", "cns.evans", "dn.murphy", "navigator.lee",
                    "hospice.ali", "cns.evans", "dn.patel", "navigator.lee", "sw.brown", None,
@@ -121,30 +126,24 @@ def _care_records(team, patients):
     for index, patient in enumerate(patients):
         local = key_workers[index]
         if local:
-            user = by_email[local]
-            db.session.execute(update(PatientTeam).where(
-                PatientTeam.patient_id == patient.id, PatientTeam.team_id == team.id)
-                .values(key_worker_id=user.id))
-            db.session.add(KeyWorkerHandover(
-                patient_id=patient.id, team_id=team.id, to_user_id=user.id,
-                reason="Agreed at the neighbourhood MDT", decided_in="direct",
-                recorded_by_id=chair.id))
+            assign_key_worker(chair, patient_id=patient.id, team_id=team.id,
+                              to_user_id=by_email[local].id,
+                              reason="Agreed at the neighbourhood MDT", seen_key_worker_id=None)
+            db.session.commit()
         if index in stages:
             stage, days = stages[index]
-            patient.pathway_stage = stage
-            patient.pathway_stage_changed_on = today - timedelta(days=days)
+            change_stage(chair, patient, stage=stage, changed_on=today - timedelta(days=days),
+                         seen_version=patient.version)
+            db.session.commit()
         if index in hna_days_ago:
-            hna = Hna(patient_id=patient.id, team_id=team.id,
-                      assessed_on=today - timedelta(days=hna_days_ago[index]),
-                      assessed_by_id=by_email[local or "navigator.lee"].id,
-                      recorded_by_id=chair.id)
-            db.session.add(hna)
-            db.session.flush()
-            db.session.add_all(HnaConcern(hna_id=hna.id, text=text) for text in (
-                "Worried about managing stairs", "Carer exhausted, needs respite",
-                "Money worries since stopping work")[: 1 + index % 3])
+            record_hna(chair, patient, assessed_on=today - timedelta(days=hna_days_ago[index]),
+                       assessed_by_id=by_email[local or "navigator.lee"].id,
+                       concerns_text="\n".join((
+                           "Worried about managing stairs", "Carer exhausted, needs respite",
+                           "Money worries since stopping work")[: 1 + index % 3]))
+            db.session.commit()
     actions.add_actions(team, patients, by_email, today)
-    meetings.add_meetings(team, patients, by_email, today)
+    last_meeting = meetings.add_meetings(team, patients, by_email, today)
     visits.add_visits(team, patients, by_email, today)
     first = patients[0]
     sections = {
@@ -166,6 +165,9 @@ def _care_records(team, patients):
                           "Practice\nSt Anne's Hospice community team, 01632 960111"},
         "consent": {"consent": "given", "consent_date": (today - timedelta(days=60)).isoformat()},
     }
+    navigator = builder.team_actor(by_email["navigator.lee"].id, team.id, "member")
     for name, data in sections.items():
-        db.session.add(KeyInfoSection(patient_id=first.id, section=name, data=data,
-                                      changed_by_id=by_email["navigator.lee"].id))
+        save_section(navigator, first, name,
+                     key_info.as_form_values(key_info.BY_NAME[name], data), seen_version=0)
+        db.session.commit()
+    return last_meeting

@@ -3,7 +3,8 @@
 from datetime import datetime, time, timedelta
 
 from mdt.demo import builder
-from mdt.timeutil import LONDON
+from mdt.extensions import db
+from mdt.timeutil import LONDON, clock_at
 
 
 def add_action(team, by_email, *, patient_id, owner, text, raised, due_on, done_at=None,
@@ -17,6 +18,22 @@ def add_action(team, by_email, *, patient_id, owner, text, raised, due_on, done_
         case_id=case_id, raised=raised, done_at=done_at, done_by=owner_actor,
         cancelled_at=raised + timedelta(days=9) if cancel else None, cancelled_by=owner_actor,
         cancel_reason="The family declined for now")
+
+
+def follow_up(team, by_email, action, *, owner, raised, done_at=None, cancel=False):
+    """What became of an action agreed at a meeting (raised at `raised`): done by its owner
+    at `done_at`, or cancelled nine days on, through the actions service at that time."""
+    from mdt.actions import service
+
+    owner_actor = builder.team_actor(by_email[owner].id, team.id, "member")
+    if done_at is not None:
+        with clock_at(done_at):
+            service.complete(owner_actor, action)
+            db.session.commit()
+    if cancel:
+        with clock_at(raised + timedelta(days=9)):
+            service.cancel(owner_actor, action, "The family declined for now")
+            db.session.commit()
 
 
 def add_actions(team, patients, by_email, today):
