@@ -89,7 +89,6 @@ def test_import_run_a_meeting_and_download_the_practice_letters(app, new_context
         next_link = panel.get_by_role("link", name=re.compile(r"^Next: "))
         next_link.click()
     finish_meeting(page, moving=1)
-    db.session.commit()
     expect(page).to_have_url(re.compile(r"/meetings/\d+/minutes$"))
 
     gp_page = new_context(accept_downloads=True).new_page()

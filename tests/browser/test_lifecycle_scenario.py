@@ -38,6 +38,7 @@ def test_a_death_then_a_transfer_in_the_browser(app, new_context, caseload):  # 
 
     with app.app_context():
         token = issue(caseload.nurse.id)
+        db.session.commit()  # services leave the commit to their caller
     _plan(app)
     assert _visit_reminders(app) == ["pending"]
     tomorrow = TODAY + timedelta(days=1)

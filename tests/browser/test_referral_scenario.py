@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from mdt.extensions import db
 from tests.browser.conftest import sign_in
 from tests.browser.test_scenarios import (  # noqa: F401  (shared fixtures)
     capture,
@@ -30,7 +29,6 @@ def test_nurse_refers_chair_accepts_gp_sees_block_chair_runs_it(
                             gp_practice="Riverside Medical Practice")
     arthur = make_patient(given="Arthur", family="Whitfield", gp_practice="Bridge Street Surgery")
     meeting_id = schedule_meeting(app, team, today + timedelta(days=14), [arthur])
-    db.session.commit()
 
     nurse = new_context().new_page()
     sign_in(nurse, team.nurse)

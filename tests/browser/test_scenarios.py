@@ -276,7 +276,6 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     capture(page, s, "05-live-second-case")
 
     finish_meeting(page, moving=2)
-    db.session.commit()
     expect(page).to_have_url(re.compile(r"/meetings/\d+/minutes$"))
     minutes = page.locator("main")
     expect(minutes).to_contain_text("Present: Grace Okafor")
@@ -449,7 +448,6 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     added = make_patient(given="Arthur", family="Whitfield")
     day = today + timedelta(days=14)
     meeting_id = schedule_meeting(app, team, day, [listed])
-    db.session.commit()
 
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, team.chair, with_form=False)
@@ -481,7 +479,6 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     capture(page, s, "02-live-discussion-saved", javascript=False)
 
     finish_meeting(page, moving=1)
-    db.session.commit()
     expect(page).to_have_url(re.compile(rf"/meetings/{meeting_id}/minutes$"))
     expect(page.locator("main")).to_contain_text("Apologies: Grace Okafor")
     expect(page.locator(".minutes-case").nth(0)).to_contain_text(
@@ -519,7 +516,6 @@ def test_keyboard_user_saves_a_discussion_and_focus_moves_to_the_case_heading(
     patients = [make_patient(given="Arthur", family="Whitfield"),
                 make_patient(given="Vera", family="Lindqvist")]
     meeting_id = schedule_meeting(app, team, today + timedelta(days=14), patients)
-    db.session.commit()
     page = new_context().new_page()
     sign_in(page, team.chair, with_form=False)
     page.goto(f"/meetings/{meeting_id}")
@@ -558,7 +554,6 @@ def test_nothing_typed_is_lost_to_a_reload_a_swap_or_a_dropped_connection(
     patients = [make_patient(given="Arthur", family="Whitfield"),
                 make_patient(given="Vera", family="Lindqvist")]
     meeting_id = schedule_meeting(app, team, today + timedelta(days=14), patients)
-    db.session.commit()
     context = new_context()
     page = context.new_page()
     sign_in(page, team.chair, with_form=False)
@@ -613,7 +608,6 @@ def test_each_role_has_its_own_front_door(new_context, capture, app, team, make_
     s = "9-front-doors"
     patient = make_patient(given="Arthur", family="Whitfield")
     schedule_meeting(app, team, today + timedelta(days=7), [patient])
-    db.session.commit()
     plan_visits_to_merge(app, team, patient, today)
     chair = new_context().new_page()
     sign_in(chair, team.chair, then=None)
