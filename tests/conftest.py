@@ -308,6 +308,7 @@ class ClientRequest:
     def __init__(self, app):
         self.app = app
         self.client = app.test_client()
+        self._kept_token = (None, None)  # (the session it belongs to, the token)
 
     def url(self, endpoint, **values):
         with self.app.test_request_context():
@@ -323,6 +324,17 @@ class ClientRequest:
         page = BeautifulSoup(self.client.get(path).get_data(as_text=True), "html.parser")
         return page.select_one("input[name=csrf_token]")["value"]
 
+    def _session_token(self):
+        """The CSRF token, fetched once per session: the token is the session's, so a page
+        per POST only cost time (a new session, after signing in or out, fetches again)."""
+        cookie = self.client.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
+        session = (id(self.client), cookie.value if cookie else None)
+        if cookie is None or self._kept_token[0] != session:
+            token = self.csrf_token()
+            cookie = self.client.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
+            self._kept_token = ((id(self.client), cookie.value if cookie else None), token)
+        return self._kept_token[1]
+
     def get(self, endpoint, _expected_status=200, _htmx=False, **values):
         response = self.client.get(self.url(endpoint, **values),
                                    headers={"HX-Request": "true"} if _htmx else {})
@@ -332,7 +344,7 @@ class ClientRequest:
              **values):
         data = dict(_data or {})
         if _csrf:
-            data.setdefault("csrf_token", self.csrf_token())
+            data.setdefault("csrf_token", self._session_token())
         response = self.client.post(self.url(endpoint, **values), data=data,
                                     headers={"HX-Request": "true"} if _htmx else {})
         return self._check(response, _expected_status)

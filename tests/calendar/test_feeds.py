@@ -276,11 +276,14 @@ def test_two_links_never_share_a_cached_body(app, client_request, team, meeting,
 def test_with_redis_down_the_feed_is_built_as_before(app, client_request, team, meeting,
                                                      clinical):
     from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     client_request.sign_in(team.nurse)
     path = _make_link(client_request)
     working = app.extensions["mdt_redis"]
-    app.extensions["mdt_redis"] = Redis(port=_closed_port(), socket_connect_timeout=0.2)
+    app.extensions["mdt_redis"] = Redis(port=_closed_port(), socket_connect_timeout=0.2,
+                                        retry=Retry(NoBackoff(), 0))  # refused at once
     try:
         first = _get(app, path)
         again = _get(app, path, **{"If-None-Match": first.headers["ETag"]})

@@ -37,7 +37,7 @@ all_days = st.builds(
 
 
 # icalendar refuses a calendar name with a line break (team names are one line)
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(name=text.filter(lambda s: "\n" not in s and "\r" not in s),
        meetings=st.lists(meetings, max_size=4), all_day=st.lists(all_days, max_size=4))
 def test_the_same_bytes_as_icalendar(name, meetings, all_day):
