@@ -47,6 +47,7 @@ def main() -> int:
             "WHERE m.status = 'in_progress' ORDER BY m.id LIMIT 1")).first()
         from mdt.calendar import service as calendar
         token = calendar.issue(nurse_id)  # a fresh link: the seeded ones are stored hashed
+        db.session.commit()  # services leave the commit to their caller
     pages = [(nurse_email, "/visits"), (chair_email, f"/meetings/{meeting_id}"),
              (chair_email, "/patients"), (chair_email, "/patients?page=3"),
              (None, f"/calendar/{token}.ics")]

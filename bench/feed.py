@@ -78,7 +78,9 @@ def build(app) -> str:
             created_by_id=chair.id, status="open",
             due_on=london_today() + timedelta(days=i % 90)) for i in range(ACTIONS)])
         db.session.commit()
-        return service.issue(nurse.id)
+        token = service.issue(nurse.id)
+        db.session.commit()  # services leave the commit to their caller
+        return token
 
 
 def measure(client, path, count, headers=None, before=None):
