@@ -30,7 +30,7 @@ from mdt.extensions import db
 from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
 from mdt.meetings.recurrence import weekly_rule
 from mdt.patients.models import Hna, Patient, PatientTeam
-from mdt.patients.nhs_number import check_digit
+from mdt.patients.nhs_number import numbers_in_test_range
 from mdt.reminders.models import Reminder
 from mdt.teams.models import Membership, Team
 from mdt.timeutil import london_to_utc, london_today, utcnow
@@ -97,18 +97,11 @@ class ScaleError(RuntimeError):
     pass
 
 
-def nhs_numbers(count: int, start: int = 400000):
-    """Valid NHS numbers in the 999 test range, in a fixed order."""
-    found, serial = [], start
-    while len(found) < count:
-        if serial > 999999:
-            raise ScaleError("too many patients for the 999 test range from this start")
-        nine = f"999{serial:06d}"
-        digit = check_digit(nine)
-        if digit is not None:
-            found.append(nine + str(digit))
-        serial += 1
-    return found
+def nhs_numbers(count: int, start: int = 400000) -> list[str]:
+    try:
+        return numbers_in_test_range(count, start)
+    except ValueError as exc:
+        raise ScaleError(str(exc)) from None
 
 
 class _Ids:

@@ -16,21 +16,11 @@ from mdt.auth.actor import Actor
 from mdt.auth.models import User
 from mdt.extensions import db
 from mdt.patients.models import Patient, PatientTeam
-from mdt.patients.nhs_number import check_digit
+from mdt.patients.nhs_number import numbers_in_test_range
 from mdt.teams.models import Membership, Team
 from mdt.teams.service import get_or_create_team
 
-
-def nhs_numbers(count: int, start: int = 100001) -> list[str]:
-    """Valid NHS numbers in the 999 test range (never issued to real people), in order."""
-    found, serial = [], start
-    while len(found) < count:
-        nine = f"999{serial:06d}"
-        digit = check_digit(nine)
-        if digit is not None:
-            found.append(nine + str(digit))
-        serial += 1
-    return found
+nhs_numbers = numbers_in_test_range  # valid NHS numbers in the 999 test range
 
 
 def team(name: str) -> Team:

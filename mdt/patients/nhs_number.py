@@ -35,3 +35,17 @@ def normalise(raw: str | None) -> str:
 def display(number: str) -> str:
     """'9434765919' -> '943 476 5919', the way NHS numbers are read out."""
     return f"{number[:3]} {number[3:6]} {number[6:]}" if len(number) == 10 else number
+
+
+def numbers_in_test_range(count: int, start: int = 100001) -> list[str]:
+    """Valid NHS numbers in the 999 test range (never issued to real people), in order."""
+    found, serial = [], start
+    while len(found) < count:
+        if serial > 999999:
+            raise ValueError("too many numbers for the 999 test range from this start")
+        nine = f"999{serial:06d}"
+        digit = check_digit(nine)
+        if digit is not None:
+            found.append(nine + str(digit))
+        serial += 1
+    return found
