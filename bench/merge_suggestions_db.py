@@ -3,9 +3,9 @@ function the day board and "my visits" call (mdt.visits.queries.suggestions), ag
 pure engine (mdt.visits.merge.suggest) on the same visits in the same run (the floor).
 
 The day is the one bench/merge_suggestions.py times (250 professionals, about 8 visits
-each, 1,000 patients), in a database holding what surrounds it at scale: the team's other
-days (a fortnight each side) and other teams' visits on the same day, so the query has to
-find its 2,000 rows among many. Each run is a fresh app context (a fresh session, as a
+each, 1,000 patients), in a database holding what surrounds it: the team's other days (a
+fortnight each side) and nine smaller teams' visits on the same days (80,000 visits in
+all), so the query has to find its 2,000 rows among many. Each run is a fresh app context (a fresh session, as a
 request has). Prints the median ms per run, the SQL queries per run and the ratio to the
 engine alone.
 
@@ -35,7 +35,8 @@ from mdt.extensions import db  # noqa: E402
 DAY = date(2026, 12, 1)
 VISITS = 2000
 OTHER_DAYS = 20  # the team's other weekdays, a fortnight each side
-OTHER_TEAMS = 9  # with a day of visits each on DAY
+OTHER_TEAMS = 9  # smaller teams, visiting on the same days
+OTHER_TEAM_VISITS = 200
 
 
 def build(app) -> int:
@@ -73,17 +74,21 @@ def build(app) -> int:
         for task_id, team_id, skill in db.session.execute(
                 select(TaskType.id, TaskType.team_id, TaskType.skill)):
             task_of[(team_id, skill)] = task_id
-        days = [(teams[0].id, DAY, 7)]
+        on_days = [DAY]
         day = DAY
-        while len(days) < OTHER_DAYS + 1:
+        while len(on_days) < OTHER_DAYS + 1:
             day -= timedelta(days=1)
             for other in (day, DAY + (DAY - day)):
-                if other.weekday() < 5 and len(days) < OTHER_DAYS + 1:
-                    days.append((teams[0].id, other, 100 + len(days)))
-        days += [(team.id, DAY, 1000 + team.id) for team in teams[1:]]
+                if other.weekday() < 5 and len(on_days) < OTHER_DAYS + 1:
+                    on_days.append(other)
+        # (team, day, visits, seed): the bench team's day first (ids 1 to 2,000)
+        days = [(teams[0].id, DAY, VISITS, 7)]
+        days += [(teams[0].id, on, VISITS, 100 + n) for n, on in enumerate(on_days[1:])]
+        days += [(team.id, on, OTHER_TEAM_VISITS, 1000 * team.id + n)
+                 for team in teams[1:] for n, on in enumerate(on_days)]
         next_id = 1
-        for team_id, on, seed in days:
-            day_visits, _ = day_of_visits(VISITS, seed=seed)
+        for team_id, on, count, seed in days:
+            day_visits, _ = day_of_visits(count, seed=seed)
             db.session.execute(insert(Visit), [
                 dict(id=next_id + n, team_id=team_id, patient_id=v.patient_id + 1,
                      professional_id=v.professional_id + 1, day=on, window="morning",
@@ -97,7 +102,8 @@ def build(app) -> int:
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("ANALYZE")  # as autovacuum would, after a bulk load
+                conn.commit()
         return teams[0].id
 
 

@@ -13,7 +13,7 @@ from mdt.notifications.models import Notification
 from mdt.patients.models import Patient
 from mdt.teams.models import Membership
 from mdt.visits import merge as engine
-from mdt.visits.models import TaskType, Visit, VisitMerge, VisitTask
+from mdt.visits.models import TaskType, Visit, VisitMerge, VisitTask, when_label
 
 WINDOW_ORDER = case((Visit.window == "morning", 0), (Visit.window == "timed", 1),
                     (Visit.window == "afternoon", 2), else_=3)
@@ -63,35 +63,46 @@ class SuggestionView:
 
 
 def suggestions(team_id: int, day: date) -> list[SuggestionView]:
-    """Merge suggestions for a team's day: three queries whatever the number of visits."""
-    visits = db.session.scalars(select(Visit).where(Visit.team_id == team_id, Visit.day == day,
-                                                    Visit.status == "planned")).all()
-    if not visits:
+    """Merge suggestions for a team's day in two queries whatever the number of visits: the
+    day's planned visits with their tasks and patient (plain rows, exactly the columns
+    needed, one row per task), and the team's professionals with their skills."""
+    rows = db.session.execute(
+        select(Visit.id, Visit.patient_id, Visit.professional_id, Visit.minutes,
+               Visit.version, Visit.window, Visit.at_time, TaskType.skill, TaskType.name,
+               Patient.given_name, Patient.family_name)
+        .join(Patient, Patient.id == Visit.patient_id)
+        .outerjoin(VisitTask, VisitTask.visit_id == Visit.id)
+        .outerjoin(TaskType, TaskType.id == VisitTask.task_type_id)
+        .where(Visit.team_id == team_id, Visit.day == day, Visit.status == "planned")
+        .order_by(Visit.id, VisitTask.id)).all()
+    if not rows:
         return []
-    tasks = tasks_for([v.id for v in visits])
     members = db.session.execute(select(User.id, User.name, User.skills).join(
         Membership, Membership.user_id == User.id).where(Membership.team_id == team_id)).all()
-    skills = {uid: frozenset(s or []) for uid, _, s in members}
+    skills = {uid: frozenset(s or ()) for uid, _, s in members}
     names = {uid: name for uid, name, _ in members}
-    data = [engine.VisitData(id=v.id, patient_id=v.patient_id, day=v.day,
-                             professional_id=v.professional_id, minutes=v.minutes,
-                             skills=frozenset(t.skill for t in tasks[v.id])) for v in visits]
-    versions = {v.id: v.version for v in visits}
-    by_id = {v.id: v for v in visits}
-    found = engine.suggest(data, skills)
-    patients = dict(db.session.execute(select(Patient.id, Patient.given_name + " " +
-                                              Patient.family_name).where(
-        Patient.id.in_({s.patient_id for s in found}))).all()) if found else {}
+    needs, tasks, first = defaultdict(set), defaultdict(list), {}
+    for row in rows:  # ordered by visit, then task: a visit's rows are together
+        if row[0] not in first:
+            first[row[0]] = row
+        if row[7] is not None:
+            needs[row[0]].add(row[7])
+            tasks[row[0]].append(row[8])
+    data = [engine.VisitData(id=vid, patient_id=r[1], day=day, professional_id=r[2],
+                             minutes=r[3], skills=frozenset(needs[vid]))
+            for vid, r in first.items()]
     out = []
-    for s in found:
+    for s in engine.suggest(data, skills):
         group = (s.host_visit_id, *s.merged_visit_ids)
-        replaces = tuple(f"{names.get(by_id[i].professional_id, 'Someone')}, "
-                         f"{by_id[i].when_label.lower()}: "
-                         f"{', '.join(t.name for t in tasks[i])}" for i in group)
-        out.append(SuggestionView(s, s.explain(names, SKILLS), {i: versions[i] for i in group},
-                                  {by_id[i].professional_id for i in group},
-                                  patients.get(s.patient_id, ""), replaces))
+        replaces = tuple(f"{names.get(first[i][2], 'Someone')}, "
+                         f"{when_label(first[i][5], first[i][6]).lower()}: "
+                         f"{', '.join(tasks[i])}" for i in group)
+        host = first[s.host_visit_id]
+        out.append(SuggestionView(s, s.explain(names, SKILLS), {i: first[i][4] for i in group},
+                                  {first[i][2] for i in group}, f"{host[9]} {host[10]}",
+                                  replaces))
     return out
+
 
 
 def notices(user_id: int, limit: int = 10) -> list[Notification]:
