@@ -64,11 +64,12 @@ class SuggestionView:
 
 def suggestions(team_id: int, day: date) -> list[SuggestionView]:
     """Merge suggestions for a team's day in two queries whatever the number of visits: the
-    day's planned visits with their tasks and patient (plain rows, exactly the columns
-    needed, one row per task), and the team's professionals with their skills."""
-    rows = db.session.execute(
+    day's planned visits with their tasks and patient (plain rows, exactly the columns the
+    engine and the suggestion cards need, one row per task), and the team's professionals
+    with their skills."""
+    rows = db.session.connection().execute(  # Core rows: no ORM loading step per row
         select(Visit.id, Visit.patient_id, Visit.professional_id, Visit.minutes,
-               Visit.version, Visit.window, Visit.at_time, TaskType.skill, TaskType.name,
+               TaskType.skill, TaskType.name, Visit.version, Visit.window, Visit.at_time,
                Patient.given_name, Patient.family_name)
         .join(Patient, Patient.id == Visit.patient_id)
         .outerjoin(VisitTask, VisitTask.visit_id == Visit.id)
@@ -79,30 +80,28 @@ def suggestions(team_id: int, day: date) -> list[SuggestionView]:
         return []
     members = db.session.execute(select(User.id, User.name, User.skills).join(
         Membership, Membership.user_id == User.id).where(Membership.team_id == team_id)).all()
-    skills = {uid: frozenset(s or ()) for uid, _, s in members}
+    skills = {uid: frozenset(held or ()) for uid, _, held in members}
     names = {uid: name for uid, name, _ in members}
-    needs, tasks, first = defaultdict(set), defaultdict(list), {}
-    for row in rows:  # ordered by visit, then task: a visit's rows are together
-        if row[0] not in first:
-            first[row[0]] = row
-        if row[7] is not None:
-            needs[row[0]].add(row[7])
-            tasks[row[0]].append(row[8])
-    data = [engine.VisitData(id=vid, patient_id=r[1], day=day, professional_id=r[2],
-                             minutes=r[3], skills=frozenset(needs[vid]))
-            for vid, r in first.items()]
+    visits = {}  # id -> (its first row, the skills its tasks need, the tasks' names)
+    for row in rows:
+        seen = visits.get(row[0])
+        if seen is None:
+            seen = visits[row[0]] = (row, set(), [])
+        if row[4] is not None:  # a visit without tasks still holds its professional's time
+            seen[1].add(row[4])
+            seen[2].append(row[5])
+    data = [engine.VisitData(vid, row[1], day, row[2], row[3], frozenset(needs))
+            for vid, (row, needs, _) in visits.items()]
     out = []
-    for s in engine.suggest(data, skills):
-        group = (s.host_visit_id, *s.merged_visit_ids)
-        replaces = tuple(f"{names.get(first[i][2], 'Someone')}, "
-                         f"{when_label(first[i][5], first[i][6]).lower()}: "
-                         f"{', '.join(tasks[i])}" for i in group)
-        host = first[s.host_visit_id]
-        out.append(SuggestionView(s, s.explain(names, SKILLS), {i: first[i][4] for i in group},
-                                  {first[i][2] for i in group}, f"{host[9]} {host[10]}",
-                                  replaces))
+    for found in engine.suggest(data, skills):
+        group = [visits[i] for i in (found.host_visit_id, *found.merged_visit_ids)]
+        host = group[0][0]
+        out.append(SuggestionView(
+            found, found.explain(names, SKILLS), {row[0]: row[6] for row, _, _ in group},
+            {row[2] for row, _, _ in group}, f"{host[9]} {host[10]}",
+            tuple(f"{names.get(row[2], 'Someone')}, {when_label(row[7], row[8]).lower()}: "
+                  f"{', '.join(tasks)}" for row, _, tasks in group)))
     return out
-
 
 
 def notices(user_id: int, limit: int = 10) -> list[Notification]:
