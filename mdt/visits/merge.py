@@ -13,6 +13,7 @@ from datetime import date
 
 MINUTES_SAVED_PER_VISIT = 30  # travel and arrival for a home visit that no longer happens
 DAILY_LIMIT_MINUTES = 7 * 60 + 30
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,8 @@ class Suggestion:
         saves about 30 minutes.'"""
         held = " and ".join(sorted(skill_labels.get(s, s).lower() for s in self.skills))
         before = self.visits_saved + 1
-        words = {2: "two", 3: "three", 4: "four", 5: "five"}
         return (f"{names.get(self.host_professional_id, 'One professional')} holds {held}: "
-                f"one visit instead of {words.get(before, before)}, saves about "
+                f"one visit instead of {_WORDS.get(before, before)}, saves about "
                 f"{self.minutes_saved} minutes.")
 
 
@@ -73,8 +73,8 @@ def suggest(visits, skills_by_professional: dict, *,
     suggestions = []
     # Only a patient seen by two or more professionals that day can gain; groups in
     # (patient, day) order, as the loads they change carry over to the next group.
-    for patient_id, day in sorted(key for key, group in groups.items()
-                                  if len({v.professional_id for v in group}) > 1):
+    for patient_id, day in sorted(key for key, group in groups.items() if len(group) > 1
+                                  and len({v.professional_id for v in group}) > 1):
         # Smallest first (then by id): the order in which a host takes guests in.
         remaining = sorted(groups[(patient_id, day)], key=_size_then_id)
         while len({v.professional_id for v in remaining}) > 1:
