@@ -60,20 +60,31 @@ def my_actions(actor: Actor, today: date, patient_id: int | None = None) -> dict
     return groups
 
 
-def header_counts(user_id: int, team_ids, today: date) -> tuple[int, int, int]:
-    """(overdue, due this week) of the user's open actions and her unread notifications,
-    for the header of every page: one query."""
+def header_count_columns(user_id: int, today: date, team_ids=None) -> list:
+    """(overdue, due this week) of the user's open actions on her teams and her unread
+    notifications, as three scalar subqueries: the header's counts, read with the session
+    (one query for both) or alone (header_counts). Without team_ids, her teams are her
+    memberships, read in the same statement."""
+    from mdt.auth.models import Membership
     from mdt.notifications.models import Notification
-    mine = (Action.owner_id == user_id, Action.status == "open",
-            Action.team_id.in_(list(team_ids)))
-    overdue, this_week, unread = db.session.execute(select(
+    teams = (Action.team_id.in_(list(team_ids)) if team_ids is not None else Action.team_id.in_(
+        select(Membership.team_id).where(Membership.user_id == user_id).scalar_subquery()))
+    mine = (Action.owner_id == user_id, Action.status == "open", teams)
+    return [
         select(func.count(Action.id)).where(*mine, Action.due_on < today).scalar_subquery(),
         select(func.count(Action.id)).where(*mine, Action.due_on >= today,
                                             Action.due_on <= end_of_week(today))
         .scalar_subquery(),
         select(func.count(Notification.id)).where(Notification.user_id == user_id,
                                                   Notification.read_at.is_(None))
-        .scalar_subquery())).one()
+        .scalar_subquery()]
+
+
+def header_counts(user_id: int, team_ids, today: date) -> tuple[int, int, int]:
+    """(overdue, due this week) of the user's open actions and her unread notifications,
+    for the header of every page: one query."""
+    overdue, this_week, unread = db.session.execute(
+        select(*header_count_columns(user_id, today, team_ids))).one()
     return int(overdue or 0), int(this_week or 0), int(unread or 0)
 
 
