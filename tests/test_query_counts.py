@@ -39,6 +39,10 @@ def _grow(app, world: dict, size: int) -> None:
                           window=("morning", "afternoon")[n % 2], tasks=[("Dressing", "Injection")[n % 2]])
             builder.referral(nurse, team_id=team_id, patient_id=made.id,
                              question=f"Question {n}", urgency=("urgent", "routine")[n % 2])
+            if n % 5 == 0:  # a second visit to the patient: a merge suggestion on the list
+                builder.visit(chair, team_id=team_id, patient_id=made.id,
+                              professional_id=world["chair_id"], day=today,
+                              window="afternoon", tasks=["Injection"])
             if world.get("patient_id") is None:
                 world["patient_id"] = made.id
             # One patient's page with `size` actions on it.
@@ -91,6 +95,8 @@ def test_every_named_page_takes_the_same_few_statements_at_10_and_500_rows(app, 
     clients = world["clients"]
     _grow(app, world, 10)
     few = {name: _count(app, clients, world, *spec) for name, spec in PAGES.items()}
+    day = clients["nurse"].get("visits.index")  # what the one query shows is all there
+    assert len(day.select(".visit-row")) == 10 and len(day.select(".app-suggestion")) == 2
     _grow(app, world, 500)
     many = {name: _count(app, clients, world, *spec) for name, spec in PAGES.items()}
     assert few == many, (few, many)
