@@ -101,10 +101,22 @@ def team_board(actor: Actor, team_id: int, *, owner_id=None, status="open",
 
 
 def patient_actions(actor: Actor, patient_id: int) -> tuple[list[ActionRow], dict]:
-    """A patient's actions (open first) and each one's log, in two queries."""
-    rows = _rows(_base().where(Action.patient_id == patient_id, Action.team_id.in_(actor.team_ids))
-                 .order_by(case((Action.status == "open", 0), else_=1), Action.due_on))
-    return rows, log_for([row.action.id for row in rows])
+    """A patient's actions (open first) and each one's log (oldest first), in one query: the
+    log entries joined to their action (an action with none comes once, with no entry)."""
+    writer = aliased(User)
+    rows, logs = {}, {}
+    for action, owner, patient, entry, name in db.session.execute(
+            _base().add_columns(ActionLogEntry, writer.name)
+            .outerjoin(ActionLogEntry, ActionLogEntry.action_id == Action.id)
+            .outerjoin(writer, writer.id == ActionLogEntry.user_id)
+            .where(Action.patient_id == patient_id, Action.team_id.in_(actor.team_ids))
+            .order_by(case((Action.status == "open", 0), else_=1), Action.due_on, Action.id,
+                      ActionLogEntry.id)):
+        if action.id not in rows:
+            rows[action.id], logs[action.id] = ActionRow(action, owner, patient), []
+        if entry is not None:
+            logs[action.id].append((entry, name))
+    return list(rows.values()), logs
 
 
 def log_for(action_ids: list[int]) -> dict[int, list]:
