@@ -4,7 +4,7 @@ session, a deactivated user or a removed membership counts at the very next requ
 audit chain's head is read with them, and a view's audit row chains onto it with one
 conditional UPDATE, taking the head as before when another event came first."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask import g
 from sqlalchemy import delete, select, update
@@ -74,7 +74,7 @@ def test_the_header_is_one_statement_with_the_session(app, client_request, make_
         team_id = builder.team("Riverside").id
         builder.action(builder.team_actor(user.id, team_id), team_id=team_id,
                        description="Ring the GP", owner_id=user.id, due_on=date(2020, 1, 2),
-                       raised=datetime(2020, 1, 1, 9, tzinfo=timezone.utc))
+                       raised=datetime(2020, 1, 1, 9, tzinfo=UTC))
         assert london_today() > date(2020, 1, 2)
     client_request.sign_in(user)
     response, statements = _first_statement(app, client_request.client, "/actions")
