@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, settings
 from flask import url_for
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -23,6 +24,12 @@ from mdt import create_app  # noqa: E402
 from mdt.extensions import db  # noqa: E402
 
 PASSWORD = "correct-horse-battery-staple"
+
+# The machine is shared and often loaded: generating examples slowly, or one example taking
+# long, says nothing about the code, so neither fails a test (the properties still do).
+settings.register_profile("shared-machine", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-machine")
 pytest_plugins = ["tests.safety", "tests.oidc.fixtures"]  # the real OpenID provider
 
 
