@@ -4,9 +4,11 @@ The requests a chair makes in the room, each case in turn: the whole live page, 
 case (an htmx swap), a draft kept as she types, and one save (outcome and an action, the
 whole case form). Each is timed alternately with its floor: a bare route answering the same
 method with the same bytes (so the ratio is the cost of our queries and templates over Flask
-itself, and load on the machine falls on both alike). Prints p50 and p95 for each, the SQL
-queries of each (min-max over the run: constant is the goal) and the p95 ratio to the floor;
-and the queries a signed-in page pays before the page's own (session, user, teams, header).
+itself, and load on the machine falls on both alike). Prints p50 and p95 for each (wall time,
+and this thread's CPU time, which a loaded machine disturbs less: with PostgreSQL it leaves out
+the server's own work), the ratios to the floor, the SQL queries of each (min-max over the
+run: constant is the goal), and the queries a signed-in page pays before the page's own
+(session, user, teams, header).
 
 SQLite by default; BENCH_DATABASE_URL=postgresql://... for PostgreSQL (a new database,
 dropped afterwards).
@@ -78,7 +80,7 @@ class Counter:
 
 class Series:
     def __init__(self):
-        self.times, self.floors, self.queries = [], [], []
+        self.times, self.floors, self.queries, self.cpu, self.floor_cpu = [], [], [], [], []
 
     def line(self, name: str) -> str:
         def pct(found, q):
@@ -86,11 +88,14 @@ class Series:
             return found[min(len(found) - 1, max(0, int(len(found) * q + 0.5) - 1))] * 1000
         p50, p95 = pct(self.times, 0.50), pct(self.times, 0.95)
         f50, f95 = pct(self.floors, 0.50), pct(self.floors, 0.95)
+        c50, c95 = pct(self.cpu, 0.50), pct(self.cpu, 0.95)
+        fc50 = pct(self.floor_cpu, 0.50)
         lo, hi = min(self.queries), max(self.queries)
         sql = f"{lo}" if lo == hi else f"{lo}-{hi}"
-        return (f"{name:12} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  | floor p50 {f50:5.2f} "
-                f"p95 {f95:5.2f} ms | p95 ratio {p95 / f95:5.1f}x | {sql:>5} queries "
-                f"| n={len(self.times)}")
+        return (f"{name:10} wall p50 {p50:5.1f} p95 {p95:5.1f} ms (floor {f50:4.1f} / "
+                f"{f95:4.1f}; ratio p50 {p50 / f50:4.1f}x p95 {p95 / f95:4.1f}x) | CPU p50 "
+                f"{c50:5.1f} p95 {c95:5.1f} ms (floor {fc50:4.1f}; ratio {c50 / fc50:4.1f}x) "
+                f"| {sql:>5} queries")
 
 
 def main() -> None:
@@ -123,15 +128,17 @@ def run(url: str, cases: int) -> None:
 
     def timed(series, kind, method, path, **kwargs):
         before = counter.count
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.thread_time()
         response = getattr(client, method)(path, **kwargs)
         series.times.append(time.perf_counter() - began)
+        series.cpu.append(time.thread_time() - cpu)
         series.queries.append(counter.count - before)
         assert response.status_code == 200, (path, response.status_code)
         bodies[kind] = response.get_data()
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.thread_time()
         getattr(client, method)(f"/bench-bare/{kind}", data=kwargs.get("data"))
         series.floors.append(time.perf_counter() - began)
+        series.floor_cpu.append(time.thread_time() - cpu)
         return response
 
     from mdt.meetings.models import Case

@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from mdt.actions.queries import open_actions_for_patients
-from mdt.auth.models import User
+from mdt.auth.models import PROFESSIONS, User
 from mdt.extensions import db
 from mdt.meetings.agenda import Item
 from mdt.meetings.drafts import Others
@@ -19,7 +19,7 @@ from mdt.meetings.queries import CaseRow
 from mdt.patients.listing import PatientRow
 from mdt.patients.models import Hna, Patient, PatientTeam
 from mdt.patients.review import review_status
-from mdt.teams.models import Team
+from mdt.teams.models import Membership, Team
 from mdt.timeutil import london_today
 
 
@@ -78,10 +78,25 @@ def _case_query():
             .order_by(CaseDraft.updated_at))
 
 
+def _members_query():
+    return (select(User.id, User.name, User.profession)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.team_id == bindparam("team_id"), User.is_active.is_(True))
+            .order_by(User.name))
+
+
 @cache
 def _statement(name: str):
     """Built once: a live request pays for running its queries, not for composing them."""
-    return {"outline": _outline_query, "case": _case_query}[name]()
+    return {"outline": _outline_query, "case": _case_query, "members": _members_query}[name]()
+
+
+def member_choices(team_id: int) -> list[tuple]:
+    """(id, "Name (profession)") of the team's members, as teams.service.member_choices,
+    from plain columns."""
+    return [(user_id, f"{name} ({PROFESSIONS.get(profession, profession)})")
+            for user_id, name, profession in db.session.execute(_statement("members"),
+                                                                {"team_id": team_id})]
 
 
 def outline(meeting_id: int) -> list[NavItem]:

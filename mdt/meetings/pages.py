@@ -120,7 +120,7 @@ class LivePage:
         current = screen.row if screen else None
         draft, writing = None, screen.writing if screen else []
         if current:
-            members = member_choices(meeting.team_id)
+            members = live_queries.member_choices(meeting.team_id)
             key_worker_id = current.info.key_worker_id if current.info else None
             draft = drafts.unsaved(screen.draft, current.case) if "record_form" not in forms \
                 else None
@@ -134,9 +134,12 @@ class LivePage:
             forms["record_form"].key_worker_id.choices = [("", "No key worker")] + members
             for row in forms["action_rows"]:
                 row.owner_id.choices = [("", "Choose an owner")] + members
-        forms.setdefault("walk_in_form", WalkInForm())
+        if whole_page:
+            forms.setdefault("walk_in_form", WalkInForm())
         items = [item.item for item in nav]
-        timetable = agenda.plan(meeting.starts_at, meeting.ends_at, items, tz=LONDON)
+        # The case on screen's planned slot: the cases before it decide it.
+        timetable = agenda.plan(meeting.starts_at, meeting.ends_at, items[:index + 1],
+                                tz=LONDON)
         clock = agenda.progress(items, meeting.started_at or meeting.starts_at, utcnow()) \
             if meeting.is_in_progress else None
         errors = [item for form in forms.values() if not isinstance(form, list)
