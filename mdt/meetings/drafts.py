@@ -57,16 +57,6 @@ def unsaved(draft: CaseDraft | None, case: Case) -> CaseDraft | None:
     return draft
 
 
-def mine(user_id: int, case: Case) -> CaseDraft | None:
-    """Her draft, if it says anything the saved case does not."""
-    return unsaved(on_case(user_id, case)[0], case)
-
-
-def others(user_id: int, case: Case) -> list[Others]:
-    """Colleagues with unsaved text on this case (someone else is writing)."""
-    return on_case(user_id, case)[1]
-
-
 def discard(user_id: int, case_id: int) -> None:
     """In the caller's transaction (the save that makes the draft unneeded)."""
     db.session.execute(delete(CaseDraft).where(CaseDraft.case_id == case_id,
