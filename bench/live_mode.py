@@ -185,9 +185,10 @@ def run(url: str, cases: int) -> None:
           f"draft {len(bodies['draft']):,}, save {len(bodies['save']):,}")
     for name, found in series.items():
         print(found.line(name))
-    print(f"a signed-in page's own cost before the page's queries (session, user, teams, "
-          f"header counts): {header} queries; the live page's own: "
-          f"{min(series['live page'].queries) - header}")
+    print(f"a signed-in page with nothing on it (session, user, teams, the header's teams and "
+          f"counts): {header} queries; the live page beyond that: "
+          f"{min(series['live page'].queries) - header} (of which the meeting's loader 1 and "
+          f"the audit row of a view of patient data 4)")
 
 
 if __name__ == "__main__":
