@@ -101,6 +101,7 @@ class LivePage:
 
     meeting: Meeting
     current: object
+    whole_page: bool
     context_values: dict
 
     @classmethod
@@ -159,9 +160,15 @@ class LivePage:
         if whole_page:  # the attendance column: the whole page only, not the panel's swaps
             values.update(invitees=queries.invitees(meeting.id),
                           often_absent=often_absent(meeting.team_id, london_today()))
-        return cls(meeting, current, values)
+        return cls(meeting, current, whole_page, values)
 
     # The template's questions.
+    @property
+    def panel_summary(self) -> bool:
+        """The panel carries its own error summary when swapped in alone; the whole page has
+        the layout's (one summary a page)."""
+        return not self.whole_page
+
     @property
     def takes_attendance(self) -> bool:
         return self.meeting.is_in_progress

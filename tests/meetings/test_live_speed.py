@@ -13,7 +13,7 @@ from tests.conftest import count_queries
 from tests.meetings.conftest import case_form, date_fields
 
 WEEK = london_today() + timedelta(days=7)
-# Each request's own queries are 7 (the list's outline, the case on screen with its drafts,
+# The panel's own queries are 6 (the list's outline, the case on screen with its drafts,
 # its open actions, the team's members, its referral, its key information card); the rest
 # are the session, user, teams, the meeting's loader, the header's context and the audit
 # row of a view of patient data (4 statements).
