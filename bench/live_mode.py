@@ -1,10 +1,19 @@
-"""Benchmark: the live-mode case view at 60 cases, against a bare route that returns the
-same bytes (so the ratio is the cost of our queries and templates over Flask itself); then
-the live-mode requests a chair makes in the room, each case in turn, p50 and p95: the next
-case (an htmx swap), one save (outcome and an action, the whole case form) and a draft kept
-as she types.
+"""Benchmark: live mode at 60 cases, each request against its floor in the same run.
 
-    .venv/bin/python bench/live_mode.py [requests]
+The requests a chair makes in the room, each case in turn: the whole live page, the next
+case (an htmx swap), a draft kept as she types, and one save (outcome and an action, the
+whole case form). Each is timed alternately with its floor: a bare route answering the same
+method with the same bytes (so the ratio is the cost of our queries and templates over Flask
+itself, and load on the machine falls on both alike). Prints p50 and p95 for each (wall time,
+and this thread's CPU time, which a loaded machine disturbs less: with PostgreSQL it leaves out
+the server's own work), the ratios to the floor, the SQL queries of each (min-max over the
+run: constant is the goal), and the queries a signed-in page pays before the page's own
+(session, user, teams, header).
+
+SQLite by default; BENCH_DATABASE_URL=postgresql://... for PostgreSQL (a new database,
+dropped afterwards).
+
+    .venv/bin/python bench/live_mode.py [cases]
 """
 
 import os
@@ -15,8 +24,10 @@ from datetime import date, timedelta
 
 os.environ.setdefault("SECRET_KEY", "bench")
 
+from benchdb import fresh_database  # noqa: E402
 from bs4 import BeautifulSoup  # noqa: E402
-from flask import Response  # noqa: E402
+from flask import Response, render_template_string  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from mdt import create_app  # noqa: E402
 from mdt.extensions import db  # noqa: E402
@@ -24,7 +35,7 @@ from mdt.extensions import db  # noqa: E402
 PASSWORD = "bench-password-123"
 
 
-def build(app) -> int:
+def build(app, cases: int) -> int:
     from flask_migrate import upgrade
 
     from mdt.auth.service import hash_password
@@ -43,7 +54,7 @@ def build(app) -> int:
                           uid="bench@neighbourhood-mdt", status="in_progress")
         db.session.add(meeting)
         db.session.flush()
-        for position, number in enumerate(demo_nhs_numbers(60, start=700001), 1):
+        for position, number in enumerate(demo_nhs_numbers(cases, start=700001), 1):
             patient = Patient(nhs_number=number, given_name="Bench", family_name=number,
                               date_of_birth=date(1950, 1, 1))
             db.session.add(patient)
@@ -55,76 +66,129 @@ def build(app) -> int:
         return meeting.id
 
 
-def timed(client, path, count) -> float:
-    client.get(path)  # warm up
-    began = time.perf_counter()
-    for _ in range(count):
-        response = client.get(path)
-        assert response.status_code == 200, response.status_code
-    return (time.perf_counter() - began) / count
+class Counter:
+    """The statements run on the engine (savepoints left out, as in the tests)."""
+
+    def __init__(self, engine):
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self.before)
+
+    def before(self, conn, cursor, statement, *args):
+        if not statement.startswith(("SAVEPOINT ", "RELEASE SAVEPOINT ")):
+            self.count += 1
+
+
+class Series:
+    def __init__(self):
+        self.times, self.floors, self.queries, self.cpu, self.floor_cpu = [], [], [], [], []
+
+    def line(self, name: str) -> str:
+        def pct(found, q):
+            found = sorted(found)
+            return found[min(len(found) - 1, max(0, int(len(found) * q + 0.5) - 1))] * 1000
+        p50, p95 = pct(self.times, 0.50), pct(self.times, 0.95)
+        f50, f95 = pct(self.floors, 0.50), pct(self.floors, 0.95)
+        c50, c95 = pct(self.cpu, 0.50), pct(self.cpu, 0.95)
+        fc50 = pct(self.floor_cpu, 0.50)
+        lo, hi = min(self.queries), max(self.queries)
+        sql = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        return (f"{name:10} wall p50 {p50:5.1f} p95 {p95:5.1f} ms (floor {f50:4.1f} / "
+                f"{f95:4.1f}; ratio p50 {p50 / f50:4.1f}x p95 {p95 / f95:4.1f}x) | CPU p50 "
+                f"{c50:5.1f} p95 {c95:5.1f} ms (floor {fc50:4.1f}; ratio {c50 / fc50:4.1f}x) "
+                f"| {sql:>5} queries")
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    cases = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     folder = tempfile.mkdtemp(prefix="mdt-bench-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
-                      "REDIS_URL": "redis://127.0.0.1:1/0"})
-    captured = {}
-    app.add_url_rule("/bench-bare", "bench_bare",
-                     lambda: Response(captured["body"], mimetype="text/html"))
-    meeting_id = build(app)
+    url, drop = fresh_database(folder)
+    try:
+        run(url, cases)
+    finally:
+        drop()
+
+
+def run(url: str, cases: int) -> None:
+    from mdt.auth.scope import team_member_required
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    bodies = {}
+    app.add_url_rule("/bench-bare/<kind>", "bench_bare", methods=["GET", "POST"],
+                     view_func=lambda kind: Response(bodies[kind], mimetype="text/html"))
+    app.add_url_rule("/bench-header", "bench_header", view_func=team_member_required(
+        lambda: render_template_string('{% extends "layout.html" %}{% block page %}'
+                                       '{% endblock %}')))
+    meeting_id = build(app, cases)
     client = app.test_client()
     page = BeautifulSoup(client.get("/sign-in").get_data(as_text=True), "html.parser")
     client.post("/sign-in", data={"email": "bench@example.nhs.uk", "password": PASSWORD,
                                   "csrf_token": page.select_one("input[name=csrf_token]")["value"]})
-    live_path = f"/meetings/{meeting_id}/live"
-    body = captured["body"] = client.get(live_path).get_data()
-    live = timed(client, live_path, count)
-    bare = timed(client, "/bench-bare", count)
-    print(f"live mode, 60 cases: {live * 1000:.1f} ms per request ({len(body):,} bytes)")
-    print(f"bare route, same bytes: {bare * 1000:.2f} ms per request")
-    print(f"ratio live / bare: {live / bare:.1f}")
-    room(client, meeting_id)
+    with app.app_context():
+        counter = Counter(db.engine)
 
+    def timed(series, kind, method, path, **kwargs):
+        before = counter.count
+        began, cpu = time.perf_counter(), time.thread_time()
+        response = getattr(client, method)(path, **kwargs)
+        series.times.append(time.perf_counter() - began)
+        series.cpu.append(time.thread_time() - cpu)
+        series.queries.append(counter.count - before)
+        assert response.status_code == 200, (path, response.status_code)
+        bodies[kind] = response.get_data()
+        began, cpu = time.perf_counter(), time.thread_time()
+        getattr(client, method)(f"/bench-bare/{kind}", data=kwargs.get("data"))
+        series.floors.append(time.perf_counter() - began)
+        series.floor_cpu.append(time.thread_time() - cpu)
+        return response
 
-def room(client, meeting_id) -> None:
-    """Each of the 60 cases: next case, a draft, one save. Server time per request."""
     from mdt.meetings.models import Case
     from mdt.timeutil import london_today
 
     htmx = {"HX-Request": "true"}
-    page = BeautifulSoup(client.get(f"/meetings/{meeting_id}/live").get_data(as_text=True),
-                         "html.parser")
+    live_path = f"/meetings/{meeting_id}/live"
+    page = BeautifulSoup(client.get(live_path).get_data(as_text=True), "html.parser")
     token = page.select_one("input[name=csrf_token]")["value"]
     owner = page.select_one("select[name='actions-0-owner_id'] option[value!='']")["value"]
     due = london_today() + timedelta(days=7)
-    with client.application.app_context():
+    with app.app_context():
         ids = [c.id for c in db.session.scalars(db.select(Case).where(
             Case.meeting_id == meeting_id).order_by(Case.position))]
-    times = {"next case": [], "draft": [], "save": []}
+    header = counter.count
+    client.get("/bench-header")
+    header = counter.count - header
+    for kind in ("page", "next case", "draft", "save"):  # warm up (and a first body each)
+        bodies[kind] = b""
+    series = {name: Series() for name in ("live page", "next case", "draft", "save")}
     for case_id in ids:
-        began = time.perf_counter()
-        panel = client.get(f"/meetings/{meeting_id}/live?case={case_id}", headers=htmx)
-        times["next case"].append(time.perf_counter() - began)
+        timed(series["live page"], "page", "get", f"{live_path}?case={case_id}")
+        panel = timed(series["next case"], "next case", "get", f"{live_path}?case={case_id}",
+                      headers=htmx)
         version = BeautifulSoup(panel.get_data(as_text=True), "html.parser").select_one(
             "input[name=version]")["value"]
-        began = time.perf_counter()
-        client.post(f"/meetings/{meeting_id}/live/{case_id}/draft", headers=htmx,
-                    data={"csrf_token": token, "notes": "Typed in the room"})
-        times["draft"].append(time.perf_counter() - began)
-        began = time.perf_counter()
-        saved = client.post(f"/meetings/{meeting_id}/live/{case_id}/record", headers=htmx, data={
-            "csrf_token": token, "version": version, "outcome": "Continue the plan",
-            "notes": "Typed in the room", "action_rows": "1", "seen_key_worker_id": "",
-            "key_worker_id": "", "actions-0-description": "Review in a week",
-            "actions-0-owner_id": owner, "actions-0-due_on[day]": str(due.day),
-            "actions-0-due_on[month]": str(due.month), "actions-0-due_on[year]": str(due.year)})
-        times["save"].append(time.perf_counter() - began)
-        assert saved.status_code == 200 and b"Saved" in saved.data, saved.status_code
-    for name, found in times.items():
-        found.sort()
-        p50, p95 = found[len(found) // 2], found[int(len(found) * 0.95) - 1]
-        print(f"{name}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms over {len(found)}")
+        timed(series["draft"], "draft", "post", f"{live_path}/{case_id}/draft", headers=htmx,
+              data={"csrf_token": token, "notes": "Typed in the room"})
+        saved = timed(series["save"], "save", "post", f"{live_path}/{case_id}/record",
+                      headers=htmx, data={
+                          "csrf_token": token, "version": version,
+                          "outcome": "Continue the plan", "notes": "Typed in the room",
+                          "action_rows": "1", "seen_key_worker_id": "", "key_worker_id": "",
+                          "actions-0-description": "Review in a week",
+                          "actions-0-owner_id": owner, "actions-0-due_on[day]": str(due.day),
+                          "actions-0-due_on[month]": str(due.month),
+                          "actions-0-due_on[year]": str(due.year)})
+        assert b"Saved" in saved.data
+    database = url.split(":", 1)[0].split("+")[0]
+    load = os.getloadavg()
+    print(f"live mode, {cases} cases, {database}; load average {load[0]:.2f} {load[1]:.2f} "
+          f"{load[2]:.2f} on {os.cpu_count()} cores")
+    print(f"bytes: page {len(bodies['page']):,}, next case {len(bodies['next case']):,}, "
+          f"draft {len(bodies['draft']):,}, save {len(bodies['save']):,}")
+    for name, found in series.items():
+        print(found.line(name))
+    print(f"a signed-in page with nothing on it (session, user, teams, the header's teams and "
+          f"counts): {header} queries; the live page beyond that: "
+          f"{min(series['live page'].queries) - header} (of which the meeting's loader 1 and "
+          f"the audit row of a view of patient data 4)")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 audit row in the same transaction; a no-op writes neither."""
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from mdt.errors import NotFound, Refused
 from mdt.extensions import db
 from mdt.patients.models import Hna, HnaConcern, PatientTeam
 from mdt.patients.service import closed_message
+from mdt.teams.models import Membership
 from mdt.teams.service import is_member
 from mdt.timeutil import london_today, to_london, utcnow
 from mdt.transitions import check_transition
@@ -116,6 +118,57 @@ def create_action(actor: Actor, *, team_id: int, description: str, owner_id: int
                                           f"due {due_on.isoformat()})")
     db.session.flush()
     return action
+
+
+@dataclass(frozen=True)
+class NewAction:
+    description: str
+    owner_id: int | None
+    due_on: date | None
+
+
+def create_actions(actor: Actor, *, team_id: int, patient_id: int, case_id: int | None,
+                   rows: dict[int, NewAction]) -> list[Action]:
+    """Several new actions for one patient (a case's at a meeting), checked together and
+    written in a few queries whatever their number (create_action's rules, each). Refused
+    as one ActionError keyed "{row}-{field}", nothing saved."""
+    if team_id not in actor.team_ids:
+        raise NotFound("not your team")
+    if db.session.scalar(select(PatientTeam.patient_id).where(
+            PatientTeam.patient_id == patient_id, PatientTeam.team_id == team_id)) is None:
+        raise NotFound("patient not on this team")
+    closed = closed_message(patient_id, team_id)
+    owners = {row.owner_id for row in rows.values() if row.owner_id is not None}
+    names = dict(db.session.execute(
+        select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.team_id == team_id, User.id.in_(owners))).all()) if owners else {}
+    errors = {}
+    for index, row in rows.items():
+        found = _text(row.description, "description", "a description of the action",
+                      DESCRIPTION_LIMIT)
+        if row.owner_id not in names:
+            found["owner_id"] = "Choose an owner from the team"
+        if row.due_on is None:
+            found["due_on"] = "Enter the due date"
+        elif row.due_on < london_today():
+            found["due_on"] = "Due date must be today or later"
+        if closed:
+            found["description"] = closed + ", except a bereavement follow-up"
+        errors |= {f"{index}-{field}": message for field, message in found.items()}
+    if errors:
+        raise ActionError(errors)
+    made = [Action(team_id=team_id, patient_id=patient_id, case_id=case_id,
+                   description=row.description.strip(), owner_id=row.owner_id,
+                   due_on=row.due_on, priority="normal", created_by_id=actor.user_id)
+            for row in rows.values()]
+    db.session.add_all(made)
+    db.session.flush()
+    for action in made:
+        _log(actor, action, "created", "", f"{action.description} (owner "
+                                              f"{names[action.owner_id]}, due "
+                                              f"{action.due_on.isoformat()})")
+    db.session.flush()
+    return made
 
 
 def _editable(action: Action, seen_version: int | None) -> None:

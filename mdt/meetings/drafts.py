@@ -22,11 +22,24 @@ class Others:
     at: datetime
 
 
-def keep(user_id: int, case: Case, typed: dict) -> CaseDraft:
-    """Keeps (or replaces) this person's draft of the case. Over-long text is kept as typed
-    up to the limit: the save, not the draft, tells her it is too long."""
-    draft = db.session.scalar(select(CaseDraft).where(CaseDraft.case_id == case.id,
-                                                      CaseDraft.user_id == user_id))
+def on_case(user_id: int, case: Case) -> tuple[CaseDraft | None, list[Others]]:
+    """(her draft, colleagues with unsaved text on the case): one query."""
+    mine, others = None, []
+    for draft, name in db.session.execute(
+            select(CaseDraft, User.name).join(User, User.id == CaseDraft.user_id)
+            .where(CaseDraft.case_id == case.id).order_by(CaseDraft.updated_at)):
+        if draft.user_id == user_id:
+            mine = draft
+        else:
+            others.append(Others(name, draft.updated_at))
+    return mine, others
+
+
+def keep(user_id: int, case: Case, typed: dict) -> tuple[CaseDraft, list[Others]]:
+    """Keeps (or replaces) this person's draft of the case, and says who else is writing.
+    Over-long text is kept as typed up to the limit: the save, not the draft, tells her it
+    is too long."""
+    draft, others = on_case(user_id, case)
     if draft is None:
         draft = CaseDraft(case_id=case.id, user_id=user_id)
         db.session.add(draft)
@@ -34,24 +47,14 @@ def keep(user_id: int, case: Case, typed: dict) -> CaseDraft:
         setattr(draft, name, (typed.get(name) or "")[:NOTES_LIMIT + 1000])
     draft.case_version, draft.updated_at = case.version, utcnow()
     db.session.flush()
-    return draft
+    return draft, others
 
 
-def mine(user_id: int, case: Case) -> CaseDraft | None:
+def unsaved(draft: CaseDraft | None, case: Case) -> CaseDraft | None:
     """Her draft, if it says anything the saved case does not."""
-    draft = db.session.scalar(select(CaseDraft).where(CaseDraft.case_id == case.id,
-                                                      CaseDraft.user_id == user_id))
     if draft is None or all(getattr(draft, n) == (getattr(case, n) or "") for n in FIELDS):
         return None
     return draft
-
-
-def others(user_id: int, case: Case) -> list[Others]:
-    """Colleagues with unsaved text on this case (someone else is writing)."""
-    return [Others(name, at) for name, at in db.session.execute(
-        select(User.name, CaseDraft.updated_at).join(User, User.id == CaseDraft.user_id)
-        .where(CaseDraft.case_id == case.id, CaseDraft.user_id != user_id)
-        .order_by(CaseDraft.updated_at))]
 
 
 def discard(user_id: int, case_id: int) -> None:

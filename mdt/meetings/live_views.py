@@ -9,7 +9,7 @@ from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, int_or_none
 from mdt.loaders import load
-from mdt.meetings import drafts, queries, recording
+from mdt.meetings import drafts, live_queries, queries, recording
 from mdt.meetings import service as meetings
 from mdt.meetings.attendance import often_absent
 from mdt.meetings.forms import CaseRecordForm, WalkInForm
@@ -19,10 +19,13 @@ from mdt.meetings.views import bp
 from mdt.timeutil import london_today, to_london, utcnow
 
 
-def _live(actor, meeting, case_id=None, status=200, saved="", **forms):
-    """The live page (or, for htmx, just the case panel) with the current case."""
-    page = LivePage.build(actor, meeting, case_id=case_id, saved=saved, whole_page=not htmx,
-                          oob=bool(htmx), forms=forms, action_rows=_action_rows)
+def _live(actor, meeting, case_id=None, status=200, saved="", after=None, changed=(),
+          **forms):
+    """The live page (or, for htmx, just the case panel and, out-of-band, the navigation
+    line of a case just saved) with the current case."""
+    page = LivePage.build(actor, meeting, case_id=case_id, after=after, saved=saved,
+                          whole_page=not htmx, changed=changed if htmx else (), forms=forms,
+                          action_rows=_action_rows)
     template = "meetings/_live_case.html" if htmx else "meetings/live.html"
     return render_template(template, **page.context()), status
 
@@ -90,13 +93,14 @@ def record_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
             form.version.data = str(case.version)
             return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
         message = recording.saved_message(done, to_london(utcnow()))
-        following = request.form.get("next") and _following(meeting, case_id)
-        if not htmx:
-            flash(message)
+        onward = bool(request.form.get("next"))
         if htmx:
-            return _live(actor, meeting, following or case_id, saved=message)
+            return _live(actor, meeting, case_id, saved=message, changed=(case_id,),
+                         after=case_id if onward else None)
+        flash(message)
         return redirect(url_for("meetings.live", meeting_id=meeting.id,
-                                case=following or case_id), code=303)
+                                case=_following(meeting, case_id) if onward else case_id),
+                        code=303)
     return _live(actor, meeting, case_id, 400, record_form=form, action_rows=rows)
 
 
@@ -106,11 +110,11 @@ def record_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
 def save_draft(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
     """Keeps what the chair has typed so far (posted by the page after a pause in typing)."""
     actor = current_actor()
-    draft = drafts.keep(actor.user_id, case, {name: request.form.get(name, "")
-                                              for name in drafts.FIELDS})
+    draft, writing = drafts.keep(actor.user_id, case, {name: request.form.get(name, "")
+                                                       for name in drafts.FIELDS})
+    kept_at = draft.updated_at
     db.session.commit()
-    return render_template("meetings/_draft_status.html", kept_at=draft.updated_at,
-                           writing=drafts.others(actor.user_id, case))
+    return render_template("meetings/_draft_status.html", kept_at=kept_at, writing=writing)
 
 
 def _only_blank(row) -> bool:
@@ -132,10 +136,11 @@ def _apply_record_errors(form, rows, errors: dict) -> None:
             apply_errors(form, {name: message})
 
 
-def _following(meeting, case_id) -> int | None:
-    ids = [row.case.id for row in queries.case_rows(meeting, details=False)]
+def _following(meeting, case_id) -> int:
+    """The case after this one in the list (the last: itself)."""
+    ids = [item.case_id for item in live_queries.outline(meeting.id)]
     return ids[ids.index(case_id) + 1] if case_id in ids and ids.index(case_id) + 1 < len(
-        ids) else None
+        ids) else case_id
 
 
 @bp.post("/<int:meeting_id>/attendance/<int:invitee_id>")

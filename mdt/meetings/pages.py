@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.forms import error_list
-from mdt.meetings import agenda, deaths, drafts, queries, timing
+from mdt.meetings import agenda, deaths, drafts, live_queries, queries, timing
 from mdt.meetings.attendance import often_absent
 from mdt.meetings.forms import CaseForm, CaseRecordForm, RemoveCaseForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE, Meeting
@@ -17,7 +17,7 @@ from mdt.patients.key_info_queries import key_card, key_cards
 from mdt.patients.listing import patient_choices
 from mdt.teams.models import Team
 from mdt.teams.service import member_choices
-from mdt.timeutil import london_today, utcnow
+from mdt.timeutil import LONDON, london_today, utcnow
 
 
 def runs(actor: Actor, meeting: Meeting) -> bool:
@@ -101,23 +101,29 @@ class LivePage:
 
     meeting: Meeting
     current: object
+    whole_page: bool
     context_values: dict
 
     @classmethod
-    def build(cls, actor: Actor, meeting: Meeting, *, case_id=None, saved="", whole_page=True,
-              oob=False, forms: dict, action_rows) -> "LivePage":
-        rows = queries.case_rows(meeting, details=False)  # details for the case on screen only
-        draft = None
-        current = next((r for r in rows if r.case.id == case_id), None) or next(
-            (r for r in rows if r.case.is_listed), rows[0] if rows else None)
-        index = rows.index(current) if current else 0
+    def build(cls, actor: Actor, meeting: Meeting, *, case_id=None, after=None, saved="",
+              whole_page=True, changed=(), forms: dict, action_rows) -> "LivePage":
+        """`case_id`: the case to show (else the first still to discuss); `after`: show the
+        case following this one (the last shows itself). `changed`: the cases whose line in
+        the navigation an htmx answer carries out-of-band (one just saved)."""
+        nav = live_queries.outline(meeting.id)
+        ids = [item.case_id for item in nav]
+        if after in ids:
+            case_id = ids[min(ids.index(after) + 1, len(ids) - 1)]
+        index = ids.index(case_id) if case_id in ids else next(
+            (i for i, item in enumerate(nav) if item.is_listed), 0)
+        screen = live_queries.case_on_screen(meeting, ids[index], actor.user_id) if nav \
+            else None
+        current = screen.row if screen else None
+        draft, writing = None, screen.writing if screen else []
         if current:
-            rows = queries.with_details(meeting, rows, [current])
-            current = rows[index]
-        members = member_choices(meeting.team_id)
-        if current:
+            members = live_queries.member_choices(meeting.team_id)
             key_worker_id = current.info.key_worker_id if current.info else None
-            draft = drafts.mine(actor.user_id, current.case) if "record_form" not in forms \
+            draft = drafts.unsaved(screen.draft, current.case) if "record_form" not in forms \
                 else None
             typed = draft or current.case  # her unsaved text comes back after a reload
             forms.setdefault("record_form", CaseRecordForm(data={
@@ -129,29 +135,40 @@ class LivePage:
             forms["record_form"].key_worker_id.choices = [("", "No key worker")] + members
             for row in forms["action_rows"]:
                 row.owner_id.choices = [("", "Choose an owner")] + members
-        forms.setdefault("walk_in_form", WalkInForm())
-        team = db.session.get(Team, meeting.team_id)
-        timetable = timing.meeting_plan(meeting, rows, team)
-        clock = timing.meeting_progress(meeting, rows, utcnow())
+        if whole_page:
+            forms.setdefault("walk_in_form", WalkInForm())
+        items = [item.item for item in nav]
+        # The case on screen's planned slot: the cases before it decide it.
+        timetable = agenda.plan(meeting.starts_at, meeting.ends_at, items[:index + 1],
+                                tz=LONDON)
+        clock = agenda.progress(items, meeting.started_at or meeting.starts_at, utcnow()) \
+            if meeting.is_in_progress else None
         errors = [item for form in forms.values() if not isinstance(form, list)
                   for item in error_list(form)]
         errors += [item for row in forms.get("action_rows", []) for item in error_list(row)]
-        values = dict(meeting=meeting, rows=rows, current=current, index=index, saved=saved,
-                      restored=draft.updated_at if current and draft else None,
-                      writing=drafts.others(actor.user_id, current.case) if current else [],
-                      previous=rows[index - 1] if current and index > 0 else None,
-                      following=rows[index + 1] if current and index + 1 < len(rows) else None,
+        values = dict(meeting=meeting, nav=nav, count=len(nav), current=current, index=index,
+                      saved=saved, restored=draft.updated_at if draft else None,
+                      writing=writing,
+                      previous=nav[index - 1] if current and index > 0 else None,
+                      following=nav[index + 1] if current and index + 1 < len(nav) else None,
+                      changed=[item for item in nav if item.case_id in set(changed)],
                       attendance=ATTENDANCE, today=london_today(), errors=errors,
-                      oob=oob, plan=timetable, clock=clock,
+                      plan=timetable, clock=clock,
                       referral=referrals_for_cases([current.case.id]).get(
                           current.case.id) if current else None,
                       key_card=key_card(current.patient.id) if current else [], **forms)
         if whole_page:  # the attendance column: the whole page only, not the panel's swaps
             values.update(invitees=queries.invitees(meeting.id),
                           often_absent=often_absent(meeting.team_id, london_today()))
-        return cls(meeting, current, values)
+        return cls(meeting, current, whole_page, values)
 
     # The template's questions.
+    @property
+    def panel_summary(self) -> bool:
+        """The panel carries its own error summary when swapped in alone; the whole page has
+        the layout's (one summary a page)."""
+        return not self.whole_page
+
     @property
     def takes_attendance(self) -> bool:
         return self.meeting.is_in_progress

@@ -91,20 +91,16 @@ def record_case(actor: Actor, meeting: Meeting, case: Case, record: CaseRecord) 
 
 def _record_rest(actor, meeting, case, record, done) -> None:
     """The actions and the discussion; any problem undoes the whole save (its SAVEPOINT)."""
-    problems = {}
-    for index, row in enumerate(record.actions):
-        if row.blank:
-            continue
+    rows = {index: actions.NewAction(row.description, row.owner_id, row.due_on)
+            for index, row in enumerate(record.actions) if not row.blank}
+    if rows:
         try:
-            actions.create_action(actor, team_id=meeting.team_id, description=row.description,
-                                  owner_id=row.owner_id, due_on=row.due_on,
-                                  patient_id=case.patient_id, case_id=case.id)
-            done["actions"] += 1
+            done["actions"] = len(actions.create_actions(
+                actor, team_id=meeting.team_id, patient_id=case.patient_id, case_id=case.id,
+                rows=rows))
         except actions.ActionError as exc:
-            problems |= {f"actions-{index}-{key}": message
-                         for key, message in exc.errors.items()}
-    if problems:
-        raise MeetingError(problems)
+            raise MeetingError({f"actions-{key}": message
+                                for key, message in exc.errors.items()}) from None
     cases.apply_discussion(actor, meeting, case, notes=record.notes, outcome=record.outcome,
                            decisions=record.decisions,
                            status="deferred" if record.defer else "discussed")

@@ -246,3 +246,23 @@ def test_a_case_taken_off_the_list_is_not_recorded(app, client_request, team, me
                                _expected_status=400, _data={**data, "outcome": "Too late"})
     assert _state(app, first) == ("removed", "", None, [])
     assert "taken off the list" in page.select_one(".nhsuk-error-summary").get_text()
+
+
+def test_several_actions_are_checked_together_and_a_bad_one_saves_none(app, client_request,
+                                                                       team, meeting):
+    first, _ = _live_meeting(app, client_request, team, meeting)
+    _, data = _form(client_request, meeting, first)
+    page = client_request.post("meetings.record_case", meeting_id=meeting.id, case_id=first,
+                               _expected_status=400, _data={
+                                   **data, "action_rows": "3", "outcome": "Agreed",
+                                   "actions-0-description": "One",
+                                   "actions-0-owner_id": team.nurse.id,
+                                   **date_fields("actions-0-due_on", WEEK),
+                                   "actions-2-description": "Three",
+                                   "actions-2-owner_id": team.outsider.id,
+                                   **date_fields("actions-2-due_on", WEEK)})
+    assert _state(app, first) == ("listed", "", None, [])
+    summary, = page.select(".nhsuk-error-summary")  # the page's, not a second in the panel
+    assert [(a["href"], a.get_text(strip=True)) for a in summary.select("a")] == [
+        ("#actions-2-owner_id", "Choose an owner from the team")]
+    assert page.select_one("#actions-0-description").get_text() == "One"
