@@ -16,7 +16,9 @@ dropped afterwards).
     .venv/bin/python bench/live_mode.py [cases]
 """
 
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -126,11 +128,18 @@ def run(url: str, cases: int) -> None:
     with app.app_context():
         counter = Counter(db.engine)
 
+    profile_kind = os.environ.get("BENCH_PROFILE")  # e.g. "save": where its time goes
+    profiler = cProfile.Profile() if profile_kind else None
+
     def timed(series, kind, method, path, **kwargs):
         before = counter.count
+        if kind == profile_kind:
+            profiler.enable()
         began, cpu = time.perf_counter(), time.thread_time()
         response = getattr(client, method)(path, **kwargs)
         series.times.append(time.perf_counter() - began)
+        if kind == profile_kind:
+            profiler.disable()
         series.cpu.append(time.thread_time() - cpu)
         series.queries.append(counter.count - before)
         assert response.status_code == 200, (path, response.status_code)
@@ -177,6 +186,8 @@ def run(url: str, cases: int) -> None:
                           "actions-0-due_on[month]": str(due.month),
                           "actions-0-due_on[year]": str(due.year)})
         assert b"Saved" in saved.data
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     database = url.split(":", 1)[0].split("+")[0]
     load = os.getloadavg()
     print(f"live mode, {cases} cases, {database}; load average {load[0]:.2f} {load[1]:.2f} "
@@ -188,7 +199,7 @@ def run(url: str, cases: int) -> None:
     print(f"a signed-in page with nothing on it (session, user, teams, the header's teams and "
           f"counts): {header} queries; the live page beyond that: "
           f"{min(series['live page'].queries) - header} (of which the meeting's loader 1 and "
-          f"the audit row of a view of patient data 4)")
+          f"the audit row of a view of patient data 2)")
 
 
 if __name__ == "__main__":
