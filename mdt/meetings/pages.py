@@ -3,21 +3,99 @@ patients, referrals, reports and teams features) and answers the questions its t
 ask (may this person change the list? does the list poll? can a case be deferred?), so
 views load, build, render and templates compare no status strings."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from flask import url_for
 
 from mdt.auth.actor import Actor
 from mdt.extensions import db
 from mdt.forms import error_list
 from mdt.meetings import agenda, deaths, drafts, queries, timing
 from mdt.meetings.attendance import often_absent
-from mdt.meetings.forms import CaseForm, CaseRecordForm, RemoveCaseForm, WalkInForm
+from mdt.meetings.forms import CaseForm, CaseRecordForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE, Meeting
 from mdt.meetings.queries import referrals_for_cases
 from mdt.patients.key_info_queries import key_card, key_cards
-from mdt.patients.listing import patient_choices
+from mdt.patients.listing import Found, find_on_caseload
+from mdt.patients.nhs_number import display as nhs_display
 from mdt.teams.models import Team
 from mdt.teams.service import member_choices
-from mdt.timeutil import london_today, utcnow
+from mdt.timeutil import format_clock, london_today, utcnow
+
+URGENCY_TAGS = {"urgent": "nhsuk-tag--red", "soon": "nhsuk-tag--yellow"}
+
+
+@dataclass
+class CaseItem:
+    """One case of the list, worked out once here so that the template, run 500 times,
+    only writes it out (the case list was most of the page's time in Jinja)."""
+    row: object  # queries.CaseRow
+    id: int
+    name: str
+    nhs_number: str  # 943 476 5919
+    patient_url: str
+    urgency_tag: str
+    status_tag: str
+    expected: str  # "" when the case has no slot
+    key_info: list | None  # [(label, value)] recorded; None: no key information card
+    referral: object = None
+    minutes: str = ""
+    break_after: str = ""
+    errors: dict = field(default_factory=dict)  # {"minutes": ..., "break": ...}
+    typed: bool = False  # times typed and refused, shown again: their box opens
+    first: bool = False
+    last: bool = False
+
+
+def _expected(row, slot) -> str:
+    if slot is None:
+        return ""
+    pause = f", then a {row.case.break_after}-minute break" if row.case.break_after else ""
+    return (f"Expected {format_clock(slot.starts_at)} to {format_clock(slot.ends_at)} "
+            f"({row.case.minutes} min{pause})")
+
+
+def _key_info(card) -> list | None:
+    """[(label, value)] recorded on the key information card; None: no card."""
+    if not card:
+        return None
+    return [(item["label"], item["value"]) for item in card if item["recorded"]]
+
+
+def _times(case) -> tuple[str, str]:
+    return str(case.minutes if case.minutes is not None else ""), str(case.break_after or 0)
+
+
+def _times_shown(rows) -> str:
+    """The times as stored, "id:minutes:break ...": the list's form sends them back, so the
+    view saves only the times she changed (views._typed_times)."""
+    return " ".join(f"{row.case.id}:{':'.join(_times(row.case))}" for row in rows)
+
+
+def case_items(rows, plan, referrals: dict, cards: dict, typed: dict | None = None,
+               typed_errors: dict | None = None) -> list[CaseItem]:
+    """The case list's items; `typed` ({case id: (minutes, break)}) are times she typed
+    that were refused, shown again as typed with `typed_errors` ({"minutes-7": ...})."""
+    typed, typed_errors = typed or {}, typed_errors or {}
+    patient_url = url_for("patients.show", patient_id=0)[:-1]  # built once, not per case
+    items = []
+    for index, row in enumerate(rows):
+        case, patient = row.case, row.patient
+        mine = typed.get(case.id)
+        errors = {key: typed_errors[f"{key}-{case.id}"] for key in ("minutes", "break")
+                  if f"{key}-{case.id}" in typed_errors}
+        items.append(CaseItem(
+            row=row, id=case.id, name=patient.full_name, nhs_number=nhs_display(
+                patient.nhs_number), patient_url=f"{patient_url}{patient.id}",
+            urgency_tag=URGENCY_TAGS.get(case.urgency, "nhsuk-tag--grey"),
+            status_tag="nhsuk-tag--green" if case.is_discussed else "nhsuk-tag--blue"
+            if case.is_listed else "nhsuk-tag--grey",
+            expected=_expected(row, plan.slots.get(case.id)),
+            key_info=_key_info(cards.get(patient.id)), referral=referrals.get(case.id),
+            minutes=(mine or _times(case))[0], break_after=(mine or _times(case))[1],
+            errors=errors,
+            typed=mine is not None, first=index == 0, last=index == len(rows) - 1))
+    return items
 
 
 def runs(actor: Actor, meeting: Meeting) -> bool:
@@ -35,27 +113,35 @@ class MeetingPage:
 
     @classmethod
     def build(cls, actor: Actor, meeting: Meeting, user, *, case_form=None,
-              blocks: str | None = None) -> "MeetingPage":
+              blocks: str | None = None, found: Found | None = None, typed=None,
+              typed_errors=None) -> "MeetingPage":
         rows = queries.case_rows(meeting)
         team = db.session.get(Team, meeting.team_id)
         by = blocks if blocks in timing.GROUPINGS else "practice"
         timetable = timing.meeting_plan(meeting, rows, team, by)
         yours = timing.your_cases(user, rows, timetable)
         case_form = case_form or CaseForm()
-        case_form.patient_id.choices = patient_choices(
-            actor, meeting.team_id, exclude={row.patient.id for row in rows}) \
-            if meeting.is_scheduled else [("", "Choose a patient")]
+        case_form.patient_id.choices = []  # chosen from a search, not a list of everyone
+        if found is None and meeting.is_scheduled and case_form.patient_id.data:
+            found = find_on_caseload(meeting.team_id, patient_id=case_form.patient_id.data,
+                                     exclude={row.patient.id for row in rows})  # again
+        errors = error_list(case_form)
+        if not (found and found.patients):  # no choices shown: the search box instead
+            errors = [{**e, "href": "#find"} if e.get("href") == "#patient_id" else e
+                      for e in errors]
         case_form.presenter_id.choices = member_choices(meeting.team_id, "Not decided yet")
         is_chair = runs(actor, meeting)
+        referrals = referrals_for_cases([row.case.id for row in rows])
+        items = case_items(rows, timetable, referrals,
+                           key_cards([row.patient.id for row in rows]), typed, typed_errors)
         return cls(meeting, is_chair, {
-            "meeting": meeting, "rows": rows, "case_form": case_form,
-            "remove_form": RemoveCaseForm(), "invitees": queries.invitees(meeting.id),
+            "meeting": meeting, "rows": rows, "items": items, "case_form": case_form,
+            "found": found, "invitees": queries.invitees(meeting.id),
             "is_chair": is_chair,
-            "today": london_today(), "errors": error_list(case_form),
+            "today": london_today(), "errors": errors,
             "plan": timetable, "team": team, "blocks_by": by, "groupings": timing.GROUPINGS,
             "grouping_words": timing.GROUPING_WORDS,
-            "referrals": referrals_for_cases([row.case.id for row in rows]),
-            "key_cards": key_cards([row.patient.id for row in rows]),
+            "times_shown": _times_shown(rows),
             "blocks": agenda.blocks(timing.items(rows, by), timetable),
             "your_cases": yours,
             "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours}),
