@@ -5,13 +5,16 @@ views load, build, render and templates compare no status strings."""
 
 from dataclasses import dataclass, field
 
-from flask import url_for
+from flask import render_template, url_for
+from markupsafe import Markup
 
 from mdt.auth.actor import Actor
+from mdt.auth.scope import current_teams
 from mdt.extensions import db
 from mdt.forms import error_list
 from mdt.meetings import agenda, deaths, drafts, queries, timing
 from mdt.meetings.attendance import often_absent
+from mdt.meetings.case_list_html import case_tools
 from mdt.meetings.forms import CaseForm, CaseRecordForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE, Meeting
 from mdt.meetings.queries import referrals_for_cases
@@ -38,6 +41,7 @@ class CaseItem:
     status_tag: str
     expected: str  # "" when the case has no slot
     key_info: list | None  # [(label, value)] recorded; None: no key information card
+    review_tag: str = ""  # patients/_review_tag.html for the patient's review, or ""
     referral: object = None
     minutes: str = ""
     break_after: str = ""
@@ -45,6 +49,11 @@ class CaseItem:
     typed: bool = False  # times typed and refused, shown again: their box opens
     first: bool = False
     last: bool = False
+
+    @property
+    def tools(self):
+        """The chair's buttons and fields for this case (case_list_html)."""
+        return case_tools(self)
 
 
 def _expected(row, slot) -> str:
@@ -60,6 +69,19 @@ def _key_info(card) -> list | None:
     if not card:
         return None
     return [(item["label"], item["value"]) for item in card if item["recorded"]]
+
+
+def _review_tags():
+    """patients/_review_tag.html for a review, rendered once per different tag (an include
+    per case was a tenth of the list's time); the same markup as the patient pages."""
+    made = {}
+
+    def tag(review):
+        key = (review.is_overdue, review.is_due_soon, review.due_on)
+        if key not in made:
+            made[key] = Markup(render_template("patients/_review_tag.html", review=review))
+        return made[key]
+    return tag
 
 
 def _times(case) -> tuple[str, str]:
@@ -78,6 +100,7 @@ def case_items(rows, plan, referrals: dict, cards: dict, typed: dict | None = No
     that were refused, shown again as typed with `typed_errors` ({"minutes-7": ...})."""
     typed, typed_errors = typed or {}, typed_errors or {}
     patient_url = url_for("patients.show", patient_id=0)[:-1]  # built once, not per case
+    review_tag = _review_tags()
     items = []
     for index, row in enumerate(rows):
         case, patient = row.case, row.patient
@@ -92,6 +115,7 @@ def case_items(rows, plan, referrals: dict, cards: dict, typed: dict | None = No
             if case.is_listed else "nhsuk-tag--grey",
             expected=_expected(row, plan.slots.get(case.id)),
             key_info=_key_info(cards.get(patient.id)), referral=referrals.get(case.id),
+            review_tag=review_tag(row.info.review) if row.info else "",
             minutes=(mine or _times(case))[0], break_after=(mine or _times(case))[1],
             errors=errors,
             typed=mine is not None, first=index == 0, last=index == len(rows) - 1))
@@ -116,7 +140,9 @@ class MeetingPage:
               blocks: str | None = None, found: Found | None = None, typed=None,
               typed_errors=None) -> "MeetingPage":
         rows = queries.case_rows(meeting)
-        team = db.session.get(Team, meeting.team_id)
+        team = next((t for t in current_teams() if t.id == meeting.team_id), None) or \
+            db.session.get(Team, meeting.team_id)  # the header's teams: no query of its own
+        user = getattr(user, "_get_current_object", lambda: user)()  # not a proxy per case
         by = blocks if blocks in timing.GROUPINGS else "practice"
         timetable = timing.meeting_plan(meeting, rows, team, by)
         yours = timing.your_cases(user, rows, timetable)
