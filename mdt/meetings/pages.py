@@ -23,7 +23,7 @@ from mdt.patients.listing import Found, find_on_caseload
 from mdt.patients.nhs_number import display as nhs_display
 from mdt.teams.models import Team
 from mdt.teams.service import member_choices
-from mdt.timeutil import format_clock, london_today, utcnow
+from mdt.timeutil import london_today, to_london, utcnow
 
 URGENCY_TAGS = {"urgent": "nhsuk-tag--red", "soon": "nhsuk-tag--yellow"}
 
@@ -60,8 +60,14 @@ def _expected(row, slot) -> str:
     if slot is None:
         return ""
     pause = f", then a {row.case.break_after}-minute break" if row.case.break_after else ""
-    return (f"Expected {format_clock(slot.starts_at)} to {format_clock(slot.ends_at)} "
+    return (f"Expected {_clock(slot.starts_at)} to {_clock(slot.ends_at)} "
             f"({row.case.minutes} min{pause})")
+
+
+def _clock(moment) -> str:
+    """As timeutil.format_clock (UK time, 24-hour clock), without strftime: twice a case."""
+    local = to_london(moment)
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def _key_info(card) -> list | None:
