@@ -14,7 +14,7 @@ from mdt.extensions import db
 from mdt.forms import error_list
 from mdt.meetings import agenda, deaths, drafts, queries, timing
 from mdt.meetings.attendance import often_absent
-from mdt.meetings.case_list_html import case_tools
+from mdt.meetings.case_list_html import case_item
 from mdt.meetings.forms import CaseForm, CaseRecordForm, WalkInForm
 from mdt.meetings.models import ATTENDANCE, Meeting
 from mdt.meetings.queries import referrals_for_cases
@@ -42,7 +42,7 @@ class CaseItem:
     expected: str  # "" when the case has no slot
     key_info: list | None  # [(label, value)] recorded; None: no key information card
     review_tag: str = ""  # patients/_review_tag.html for the patient's review, or ""
-    referral: object = None
+    referral: Markup | None = None  # its referral's text (referrals/_on_case.html)
     minutes: str = ""
     break_after: str = ""
     errors: dict = field(default_factory=dict)  # {"minutes": ..., "break": ...}
@@ -50,10 +50,9 @@ class CaseItem:
     first: bool = False
     last: bool = False
 
-    @property
-    def tools(self):
-        """The chair's buttons and fields for this case (case_list_html)."""
-        return case_tools(self)
+    def markup(self, tools: bool, today) -> Markup:
+        """The case's <li> (case_list_html), with the chair's tools when `tools`."""
+        return case_item(self, tools=tools, today=today)
 
 
 def _expected(row, slot) -> str:
@@ -90,6 +89,12 @@ def _review_tags():
     return tag
 
 
+def _referral(referral):
+    """referrals/_on_case.html for a case's referral (few cases have one), or None."""
+    return Markup(render_template("referrals/_on_case.html", referral=referral)) \
+        if referral is not None else None
+
+
 def _times(case) -> tuple[str, str]:
     return str(case.minutes if case.minutes is not None else ""), str(case.break_after or 0)
 
@@ -120,7 +125,7 @@ def case_items(rows, plan, referrals: dict, cards: dict, typed: dict | None = No
             status_tag="nhsuk-tag--green" if case.is_discussed else "nhsuk-tag--blue"
             if case.is_listed else "nhsuk-tag--grey",
             expected=_expected(row, plan.slots.get(case.id)),
-            key_info=_key_info(cards.get(patient.id)), referral=referrals.get(case.id),
+            key_info=_key_info(cards.get(patient.id)), referral=_referral(referrals.get(case.id)),
             review_tag=review_tag(row.info.review) if row.info else "",
             minutes=(mine or _times(case))[0], break_after=(mine or _times(case))[1],
             errors=errors,
