@@ -1,7 +1,9 @@
 """Benchmark: the meeting page with its timed case list at 10 and at 500 cases (queries and
 time per request) against its floor, the same cases rendered as a bare HTML table by a
 route of the bench's own in the same run (requests taken alternately, so the machine's load
-falls on both), and the agenda arithmetic alone for 500 cases. The queries are counted for
+falls on both; medians, in wall-clock time and in this process's CPU time, which the
+other processes of a loaded machine disturb less), and the agenda arithmetic alone for 500
+cases. The queries are counted for
 the whole page and for the header alone (a bare page in the layout), so the page's own
 are the difference. With BENCH_DATABASE_URL the bench makes a database of its own on that
 server (bench/benchdb.py) and drops it afterwards.
@@ -13,6 +15,7 @@ server (bench/benchdb.py) and drops it afterwards.
 
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -118,13 +121,16 @@ def measure(cases: int, count: int) -> dict:
         path, floor_path = f"/meetings/{meeting_id}", f"/bench-floor/{meeting_id}"
         size = len(client.get(path).data)  # and a warm-up
         client.get(floor_path)
-        timings = {path: 0.0, floor_path: 0.0}
+        timings = {path: [], floor_path: []}
         for _ in range(count):
             for each in (path, floor_path):
-                began = time.perf_counter()
+                began, cpu = time.perf_counter(), time.process_time()
                 assert client.get(each).status_code == 200
-                timings[each] += time.perf_counter() - began
-        return {"page": timings[path] / count, "floor": timings[floor_path] / count,
+                timings[each].append((time.perf_counter() - began, time.process_time() - cpu))
+        wall = {each: statistics.median(w for w, _ in found) for each, found in timings.items()}
+        cpu = {each: statistics.median(c for _, c in found) for each, found in timings.items()}
+        return {"page": wall[path], "floor": wall[floor_path], "page_cpu": cpu[path],
+                "floor_cpu": cpu[floor_path],
                 "queries": count_queries(app, client, path),
                 "header": count_queries(app, client, "/bench-header"), "bytes": size,
                 "database": "PostgreSQL" if url.startswith("postgresql") else "SQLite"}
@@ -155,7 +161,9 @@ def main() -> None:
     for cases, found in ((10, small), (500, large)):
         print(f"meeting page, {cases} cases: {found['page'] * 1000:.1f} ms "
               f"({found['bytes'] / 1024:.0f} KB), floor {found['floor'] * 1000:.1f} ms, "
-              f"ratio page / floor {found['page'] / found['floor']:.2f}; "
+              f"ratio page / floor {found['page'] / found['floor']:.2f} "
+              f"(CPU of this process: {found['page_cpu'] * 1000:.1f} / "
+              f"{found['floor_cpu'] * 1000:.1f} ms = {found['page_cpu'] / found['floor_cpu']:.2f}); "
               f"{found['queries']} SQL queries ({found['queries'] - found['header']} the "
               f"page's own, {found['header']} the header's)")
     print(f"ratio 500 / 10: {large['page'] / small['page']:.1f} (50 times the cases)")

@@ -23,7 +23,7 @@ from mdt.patients.listing import Found, find_on_caseload
 from mdt.patients.nhs_number import display as nhs_display
 from mdt.teams.models import Team
 from mdt.teams.service import member_choices
-from mdt.timeutil import london_today, to_london, utcnow
+from mdt.timeutil import UTC, london_today, to_london, utcnow
 
 URGENCY_TAGS = {"urgent": "nhsuk-tag--red", "soon": "nhsuk-tag--yellow"}
 
@@ -55,18 +55,44 @@ class CaseItem:
         return case_item(self, tools=tools, today=today)
 
 
-def _expected(row, slot) -> str:
+def _clock_of(plan):
+    """A fast UK 24-hour clock for the slots of one plan (twice a case): the offset from UTC
+    worked out once, unless the clocks change during the meeting (then each time)."""
+    slots = list(plan.slots.values())
+    if not slots:
+        return lambda moment: ""
+    first, last = to_london(slots[0].starts_at), to_london(slots[-1].ends_at)
+    if first.utcoffset() != last.utcoffset():
+        return lambda moment: f"{to_london(moment):%H:%M}"
+    offset = first.utcoffset()
+
+    def clock(moment):
+        local = moment.replace(tzinfo=None) + offset if moment.tzinfo is None else \
+            moment.astimezone(UTC).replace(tzinfo=None) + offset
+        return f"{local.hour:02d}:{local.minute:02d}"
+    return clock
+
+
+@dataclass
+class BlockRow:
+    """A row of the "when to come" table: a block's group, its times and its cases."""
+    group: str
+    times: str  # "12:30 to 12:45"
+    count: int
+
+
+def block_rows(blocks, clock) -> list[BlockRow]:
+    """A block a case when the list is not grouped yet: 500 rows, their times written once."""
+    return [BlockRow(b.group, f"{clock(b.starts_at)} to {clock(b.ends_at)}", b.count)
+            for b in blocks]
+
+
+def _expected(case, slot, clock) -> str:
     if slot is None:
         return ""
-    pause = f", then a {row.case.break_after}-minute break" if row.case.break_after else ""
-    return (f"Expected {_clock(slot.starts_at)} to {_clock(slot.ends_at)} "
-            f"({row.case.minutes} min{pause})")
-
-
-def _clock(moment) -> str:
-    """As timeutil.format_clock (UK time, 24-hour clock), without strftime: twice a case."""
-    local = to_london(moment)
-    return f"{local.hour:02d}:{local.minute:02d}"
+    pause = f", then a {case.break_after}-minute break" if case.break_after else ""
+    return (f"Expected {clock(slot.starts_at)} to {clock(slot.ends_at)} "
+            f"({case.minutes} min{pause})")
 
 
 def _key_info(card) -> list | None:
@@ -111,25 +137,25 @@ def case_items(rows, plan, referrals: dict, cards: dict, typed: dict | None = No
     that were refused, shown again as typed with `typed_errors` ({"minutes-7": ...})."""
     typed, typed_errors = typed or {}, typed_errors or {}
     patient_url = url_for("patients.show", patient_id=0)[:-1]  # built once, not per case
-    review_tag = _review_tags()
+    review_tag, clock, last = _review_tags(), _clock_of(plan), len(rows) - 1
     items = []
     for index, row in enumerate(rows):
         case, patient = row.case, row.patient
         mine = typed.get(case.id)
         errors = {key: typed_errors[f"{key}-{case.id}"] for key in ("minutes", "break")
-                  if f"{key}-{case.id}" in typed_errors}
+                  if f"{key}-{case.id}" in typed_errors} if typed_errors else {}
+        minutes, break_after = mine or _times(case)
         items.append(CaseItem(
             row=row, id=case.id, name=patient.full_name, nhs_number=nhs_display(
                 patient.nhs_number), patient_url=f"{patient_url}{patient.id}",
             urgency_tag=URGENCY_TAGS.get(case.urgency, "nhsuk-tag--grey"),
             status_tag="nhsuk-tag--green" if case.is_discussed else "nhsuk-tag--blue"
             if case.is_listed else "nhsuk-tag--grey",
-            expected=_expected(row, plan.slots.get(case.id)),
+            expected=_expected(case, plan.slots.get(case.id), clock),
             key_info=_key_info(cards.get(patient.id)), referral=_referral(referrals.get(case.id)),
             review_tag=review_tag(row.info.review) if row.info else "",
-            minutes=(mine or _times(case))[0], break_after=(mine or _times(case))[1],
-            errors=errors,
-            typed=mine is not None, first=index == 0, last=index == len(rows) - 1))
+            minutes=minutes, break_after=break_after, errors=errors,
+            typed=mine is not None, first=index == 0, last=index == last))
     return items
 
 
@@ -155,7 +181,8 @@ class MeetingPage:
             db.session.get(Team, meeting.team_id)  # the header's teams: no query of its own
         user = getattr(user, "_get_current_object", lambda: user)()  # not a proxy per case
         by = blocks if blocks in timing.GROUPINGS else "practice"
-        timetable = timing.meeting_plan(meeting, rows, team, by)
+        agenda_items = timing.items(rows, by)  # once, for the plan and its blocks
+        timetable = timing.meeting_plan(meeting, rows, team, by, agenda_items)
         yours = timing.your_cases(user, rows, timetable)
         case_form = case_form or CaseForm()
         case_form.patient_id.choices = []  # chosen from a search, not a list of everyone
@@ -169,6 +196,7 @@ class MeetingPage:
         case_form.presenter_id.choices = member_choices(meeting.team_id, "Not decided yet")
         is_chair = runs(actor, meeting)
         referrals = referrals_for_cases([row.case.id for row in rows])
+        clock = _clock_of(timetable)
         items = case_items(rows, timetable, referrals,
                            key_cards([row.patient.id for row in rows]), typed, typed_errors)
         return cls(meeting, is_chair, {
@@ -179,7 +207,9 @@ class MeetingPage:
             "plan": timetable, "team": team, "blocks_by": by, "groupings": timing.GROUPINGS,
             "grouping_words": timing.GROUPING_WORDS,
             "times_shown": _times_shown(rows),
-            "blocks": agenda.blocks(timing.items(rows, by), timetable),
+            "blocks": block_rows(agenda.blocks(agenda_items, timetable), clock),
+            "starts": {case_id: clock(slot.starts_at)
+                       for case_id, slot in timetable.slots.items()},
             "your_cases": yours,
             "your_block": agenda.your_block(timetable, {y.row.case.id for y in yours}),
             "deaths": deaths.deaths_since_last(meeting)})
