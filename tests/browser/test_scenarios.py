@@ -457,10 +457,10 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, team.chair, with_form=False)
     page.goto(f"/meetings/{meeting_id}")
-    page.fill("#find", "Whitfield")  # without JavaScript: the search reloads the page
+    page.fill("#find", added.family_name)  # without JavaScript: the search reloads the page
     page.get_by_role("button", name="Search for the patient").click()
     expect(page.locator("#patient-results [role=status]")).to_contain_text("1 patient matches")
-    page.get_by_label("Whitfield, Arthur").check()
+    page.get_by_label(f"{added.family_name}, {added.given_name}").check()
     page.fill("#reason", "New pressure sore")
     page.get_by_role("button", name="Add to the case list").click()
     expect(page).to_have_url(re.compile(rf"/meetings/{meeting_id}#case-list$"))

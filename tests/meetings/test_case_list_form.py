@@ -153,7 +153,7 @@ def test_the_picker_searches_the_teams_caseload_not_the_list_nor_other_teams(
     assert found.select_one("h1") is None  # the results alone
     labels = [label.get_text(strip=True) for label in found.select("label")]
     assert labels == ["Achebe, Doreen", "Whitfield, Arthur"]  # not Ellis (listed) nor Vera
-    hint = found.select_one(f"#patient_id-hint").get_text(strip=True)
+    hint = found.select_one("#patient_id-hint").get_text(strip=True)
     number = team.patients[2].nhs_number
     assert hint == f"NHS number {number[:3]} {number[3:6]} {number[6:]}"
     by_number = client_request.post("meetings.find_patient", meeting_id=meeting.id,
