@@ -90,6 +90,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters.update(uk_time=format_uk, uk_date=format_date, nhs_number=nhs_display,
                                  uk_clock=format_clock)
 
+    app.extensions.setdefault("mdt_signed_in_extras", {})["header_counts"] = header_count_columns
+
     @app.context_processor
     def layout_context():
         from mdt.auth.scope import chaired_team_ids, current_teams
@@ -122,8 +124,23 @@ def header_counts_now():
     from mdt.timeutil import london_today
 
     if "header_counts" not in g:
-        g.header_counts = header_counts(current_user.id, current_team_ids(), london_today())
+        read = g.get("signed_in_extras", {}).get("header_counts")  # read with the session
+        g.header_counts = tuple(int(n or 0) for n in read) if read else header_counts(
+            current_user.id, current_team_ids(), london_today())
     return g.header_counts
+
+
+def header_count_columns(user_id: int) -> list:
+    """The header's counts as columns of the signed-in query (auth.views.load_user), for a
+    request that draws the header (a page; not an htmx fragment, a POST or a file): there
+    they cost no query of their own. Elsewhere none (the header, if drawn, counts them)."""
+    from mdt.actions.queries import header_count_columns as columns
+    from mdt.timeutil import london_today
+
+    if request.method != "GET" or request.headers.get("HX-Request") or request.endpoint in (
+            None, "static"):
+        return []
+    return columns(user_id, london_today())
 
 
 class BoundedInt(IntegerConverter):

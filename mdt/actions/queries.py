@@ -60,20 +60,31 @@ def my_actions(actor: Actor, today: date, patient_id: int | None = None) -> dict
     return groups
 
 
-def header_counts(user_id: int, team_ids, today: date) -> tuple[int, int, int]:
-    """(overdue, due this week) of the user's open actions and her unread notifications,
-    for the header of every page: one query."""
+def header_count_columns(user_id: int, today: date, team_ids=None) -> list:
+    """(overdue, due this week) of the user's open actions on her teams and her unread
+    notifications, as three scalar subqueries: the header's counts, read with the session
+    (one query for both) or alone (header_counts). Without team_ids, her teams are her
+    memberships, read in the same statement."""
+    from mdt.auth.models import Membership
     from mdt.notifications.models import Notification
-    mine = (Action.owner_id == user_id, Action.status == "open",
-            Action.team_id.in_(list(team_ids)))
-    overdue, this_week, unread = db.session.execute(select(
+    teams = (Action.team_id.in_(list(team_ids)) if team_ids is not None else Action.team_id.in_(
+        select(Membership.team_id).where(Membership.user_id == user_id).scalar_subquery()))
+    mine = (Action.owner_id == user_id, Action.status == "open", teams)
+    return [
         select(func.count(Action.id)).where(*mine, Action.due_on < today).scalar_subquery(),
         select(func.count(Action.id)).where(*mine, Action.due_on >= today,
                                             Action.due_on <= end_of_week(today))
         .scalar_subquery(),
         select(func.count(Notification.id)).where(Notification.user_id == user_id,
                                                   Notification.read_at.is_(None))
-        .scalar_subquery())).one()
+        .scalar_subquery()]
+
+
+def header_counts(user_id: int, team_ids, today: date) -> tuple[int, int, int]:
+    """(overdue, due this week) of the user's open actions and her unread notifications,
+    for the header of every page: one query."""
+    overdue, this_week, unread = db.session.execute(
+        select(*header_count_columns(user_id, today, team_ids))).one()
     return int(overdue or 0), int(this_week or 0), int(unread or 0)
 
 
@@ -90,10 +101,22 @@ def team_board(actor: Actor, team_id: int, *, owner_id=None, status="open",
 
 
 def patient_actions(actor: Actor, patient_id: int) -> tuple[list[ActionRow], dict]:
-    """A patient's actions (open first) and each one's log, in two queries."""
-    rows = _rows(_base().where(Action.patient_id == patient_id, Action.team_id.in_(actor.team_ids))
-                 .order_by(case((Action.status == "open", 0), else_=1), Action.due_on))
-    return rows, log_for([row.action.id for row in rows])
+    """A patient's actions (open first) and each one's log (oldest first), in one query: the
+    log entries joined to their action (an action with none comes once, with no entry)."""
+    writer = aliased(User)
+    rows, logs = {}, {}
+    for action, owner, patient, entry, name in db.session.execute(
+            _base().add_columns(ActionLogEntry, writer.name)
+            .outerjoin(ActionLogEntry, ActionLogEntry.action_id == Action.id)
+            .outerjoin(writer, writer.id == ActionLogEntry.user_id)
+            .where(Action.patient_id == patient_id, Action.team_id.in_(actor.team_ids))
+            .order_by(case((Action.status == "open", 0), else_=1), Action.due_on, Action.id,
+                      ActionLogEntry.id)):
+        if action.id not in rows:
+            rows[action.id], logs[action.id] = ActionRow(action, owner, patient), []
+        if entry is not None:
+            logs[action.id].append((entry, name))
+    return list(rows.values()), logs
 
 
 def log_for(action_ids: list[int]) -> dict[int, list]:

@@ -42,27 +42,91 @@ def digest(prev_hash: str, row) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def link(audit_event) -> None:
-    """Chain a new event onto the head (called by audit.service.record before it is added)."""
+GUESS_KEY = "audit_head"  # (in g.signed_in_extras: the head as read with the session)
+
+
+def head_guess_columns(user_id: int) -> list:
+    """The chain's head, read (unlocked) with the signed-in query (auth.views.load_user): a
+    request's first event is chained onto it and the head moved with one conditional UPDATE
+    (no separate lock and read), which is refused if another event came first."""
+    return [select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).scalar_subquery()]
+
+
+def _guess() -> str | None:
+    """The head read with the session, once per request (a second transaction takes it)."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        return None
+    read = g.get("signed_in_extras", {}).pop(GUESS_KEY, None)
+    return read[0] if read else None
+
+
+def _take(session) -> str:
+    """Take the head row (locked until the commit) and read its hash."""
+    take = (update(AuditChainHead).where(AuditChainHead.id == 1)
+            .values(events=AuditChainHead.events))
+    if not session.execute(take).rowcount:
+        # A fresh database (or a test's emptied one): start the chain, once, then lock.
+        dialect = session.get_bind().dialect.name
+        start = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            AuditChainHead).values(id=1, last_hash="", events=0).on_conflict_do_nothing()
+        session.execute(start)
+        session.execute(take)
+    return session.scalar(select(AuditChainHead.last_hash)
+                          .where(AuditChainHead.id == 1)) or ""
+
+
+def link(audit_event, *, written_now: bool = False) -> None:
+    """Chain a new event onto the head (called by audit.service.record before it is added).
+
+    The head is [last hash, events not yet counted on the head row, pending]. pending is a
+    list while the events are chained onto the head as read with the session (a guess, not
+    locked); their first flush writes the head before them, on condition it is still the
+    guess (_write_head_first). Otherwise (None) the head row is taken here, locked; so it is
+    for events the caller writes itself rather than through a flush (`written_now`)."""
     session = db.session
     info = session.info
+    if written_now and info.get(HEAD_KEY) and info[HEAD_KEY][2] is not None:
+        session.flush()  # events chained on the guess go first, and the head is ours
+        _write_head_first(session, None, None)  # (in case the flush had nothing to write)
     if HEAD_KEY not in info:
-        take = (update(AuditChainHead).where(AuditChainHead.id == 1)
-                .values(events=AuditChainHead.events))
-        if not session.execute(take).rowcount:
-            # A fresh database (or a test's emptied one): start the chain, once, then lock.
-            dialect = session.get_bind().dialect.name
-            start = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-                AuditChainHead).values(id=1, last_hash="", events=0).on_conflict_do_nothing()
-            session.execute(start)
-            session.execute(take)
-        info[HEAD_KEY] = [session.scalar(select(AuditChainHead.last_hash)
-                                         .where(AuditChainHead.id == 1)) or "", 0]
+        guess = None if written_now else _guess()
+        info[HEAD_KEY] = [guess, 0, []] if guess is not None else [_take(session), 0, None]
     head = info[HEAD_KEY]
     audit_event.prev_hash = head[0]
     audit_event.hash = digest(head[0], audit_event)
     head[0] = audit_event.hash
     head[1] += 1
+    if head[2] is not None:
+        head[2].append(audit_event)
+
+
+@event.listens_for(Session, "before_flush")
+def _write_head_first(session, flush_context, instances):
+    """Events chained on the guessed head: move the head from the guess to their last hash,
+    on condition nobody moved it meanwhile (that UPDATE holds the row until the commit),
+    before they are written. If somebody did, take the head and chain them again on it."""
+    head = session.info.get(HEAD_KEY)
+    if not head or head[2] is None:
+        return
+    pending = head[2]
+    if not pending:  # (nothing chained on the guess after all)
+        head[0], head[2] = _take(session), None
+        return
+    moved = session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == 1,
+                                     AuditChainHead.last_hash == pending[0].prev_hash)
+        .values(last_hash=head[0], events=AuditChainHead.events + len(pending))).rowcount
+    head[2] = None  # the head row is ours from here (locked until the commit)
+    if moved:
+        head[1] -= len(pending)
+        return
+    last = _take(session)
+    for chained in pending:
+        chained.prev_hash = last
+        chained.hash = last = digest(last, chained)
+    head[0] = last
 
 
 @event.listens_for(Session, "before_commit")
@@ -70,6 +134,8 @@ def _save_head(session):
     if session.in_nested_transaction():
         return  # a SAVEPOINT released: the head is saved once, by the transaction's commit
     head = session.info.get(HEAD_KEY)
+    if head and head[2]:
+        session.flush()  # events chained on the guess: the flush writes the head first
     if head and head[1]:
         session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(
             last_hash=head[0], events=AuditChainHead.events + head[1]))
@@ -86,7 +152,8 @@ def _mark(session, transaction):
     """A SAVEPOINT remembers the head as it began (events chained inside it may be undone)."""
     if transaction.nested:
         head = session.info.get(HEAD_KEY)
-        session.info.setdefault(SAVED_KEY, {})[transaction] = list(head) if head else None
+        session.info.setdefault(SAVED_KEY, {})[transaction] = (
+            [head[0], head[1], None if head[2] is None else list(head[2])] if head else None)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -105,7 +172,8 @@ def _back_to_savepoint(session):
     if saved[transaction] is None:
         session.info.pop(HEAD_KEY, None)
     else:
-        session.info[HEAD_KEY] = list(saved[transaction])
+        head = saved[transaction]
+        session.info[HEAD_KEY] = [head[0], head[1], None if head[2] is None else list(head[2])]
 
 
 def _after_rollback(session):

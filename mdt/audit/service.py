@@ -70,7 +70,7 @@ def record_changes(*, user_id, role, team_id, record_type, events) -> int:
                                 outcome="ok", changes=changes,
                                 patient_id=patient_of(record_type, record_id, changes),
                                 address=address)
-        chain.link(event)  # (the hashes follow the order of the rows, and so do the ids)
+        chain.link(event, written_now=True)  # (the hashes follow the rows, so do the ids)
         rows.append(vars(event))
     for start in range(0, len(rows), 1000):
         db.session.execute(insert(AuditEvent), rows[start:start + 1000])

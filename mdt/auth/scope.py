@@ -22,9 +22,11 @@ def team_roles() -> dict[int, str]:
         if not current_user.is_authenticated:
             g.team_roles = {}
         else:
-            rows = db.session.execute(select(Membership.team_id, Membership.role)
-                                      .where(Membership.user_id == current_user.id))
-            roles = dict(rows.all())
+            roles = g.get("signed_in_roles")  # read with the session (auth.views.load_user)
+            if roles is None:
+                roles = dict(db.session.execute(select(Membership.team_id, Membership.role)
+                                                .where(Membership.user_id == current_user.id))
+                             .all())
             # A deployment may ask chairs for a stronger sign-in (CHAIR_MIN_ASSURANCE): below
             # it, a chair acts as a member until they sign in again with enough assurance.
             if "chair" in roles.values() and not session_meets("CHAIR_MIN_ASSURANCE"):
@@ -44,8 +46,8 @@ def chaired_team_ids() -> list[int]:
 
 def current_teams() -> list:
     """The user's teams (mdt.teams.models.Team rows) by name, read once per request."""
+    ids = current_team_ids()  # (signing in reads the teams too: auth.views.load_user)
     if "teams" not in g:
-        ids = current_team_ids()
         memberships = db.session.scalars(
             select(Membership).where(Membership.user_id == current_user.id,
                                      Membership.team_id.in_(ids))

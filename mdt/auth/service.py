@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from zxcvbn import zxcvbn
 
-from mdt.auth.models import SignInAttempt, User, UserSession
+from mdt.auth.models import Membership, SignInAttempt, User, UserSession
 from mdt.extensions import db
 from mdt.timeutil import utcnow
 
@@ -132,6 +132,43 @@ def live_session(token: str | None, user_id: int, *, idle: timedelta, absolute: 
         row.revoked_at = now  # the caller commits (the sign-in check, a view)
         return None
     return row
+
+
+def signed_in(token: str | None, user_id: int, *, idle: timedelta, absolute: timedelta,
+              extra=(), now: datetime | None = None):
+    """Everything a signed-in request needs to know about who asks, in one query, read
+    fresh from the database each time (nothing of it is cached: a revoked session or a
+    removed membership counts at once): the session row (revoked here when it has timed
+    out), the user, {team id: role} of their memberships, their teams, and the values of
+    `extra` (scalar subqueries a caller adds: the header's counts, the audit chain's head).
+
+    Returns (session row, user, roles, teams, extra values), or None when the session is
+    not valid (unknown, another user's, revoked or timed out: the caller commits a timeout's
+    revocation) or the user is inactive."""
+    if not token:
+        return None
+    team = Membership.team.property.mapper.class_  # (teams sit above auth: not imported)
+    rows = db.session.execute(
+        select(UserSession, User, Membership.team_id, Membership.role, team, *extra)
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(team, team.id == Membership.team_id)
+        .where(UserSession.token == token, UserSession.user_id == user_id)).all()
+    if not rows:
+        return None
+    row, user = rows[0][0], rows[0][1]
+    if row.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        row.revoked_at = now  # the caller commits (the sign-in check, a view)
+        return None
+    if not user.is_active:
+        return None
+    roles = {found[2]: found[3] for found in rows if found[2] is not None}
+    teams = sorted((found[4] for found in rows if found[4] is not None),
+                   key=lambda t: t.name)
+    return row, user, roles, teams, tuple(rows[0][5:])
 
 
 def change_password(user: User, current: str, new: str, confirm: str, teams: tuple = ()) -> str:

@@ -31,19 +31,24 @@ BAD_CREDENTIALS = "Enter a correct email address and password"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from mdt.auth.models import User
-
+    """The session, the user, their memberships and teams (and what else the app asks for
+    with them: the header's counts) in one query, fresh on every request."""
     config = current_app.config
-    row = service.live_session(session.get("sid"), int(user_id),
-                               idle=config["SESSION_IDLE_TIMEOUT"],
-                               absolute=config["SESSION_ABSOLUTE_TIMEOUT"])
-    if row is None:
+    extras = [(name, make(int(user_id))) for name, make
+              in current_app.extensions.get("mdt_signed_in_extras", {}).items()]
+    extras = [(name, columns) for name, columns in extras if columns]
+    found = service.signed_in(session.get("sid"), int(user_id),
+                              idle=config["SESSION_IDLE_TIMEOUT"],
+                              absolute=config["SESSION_ABSOLUTE_TIMEOUT"],
+                              extra=[column for _, columns in extras for column in columns])
+    if found is None:
         db.session.commit()  # a timed-out session stays revoked
         return None
+    row, user, roles, teams, values = found
     g.auth_session = row  # how this session began: its method and assurance (acr, amr)
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active:
-        return None
+    g.signed_in_roles, g.teams = roles, teams  # (auth.scope reads them)
+    values = iter(values)
+    g.signed_in_extras = {name: tuple(next(values) for _ in columns) for name, columns in extras}
     # Sliding idle timeout, written at most once a minute to spare the database.
     from mdt.timeutil import utcnow
     now = utcnow()

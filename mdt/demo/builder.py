@@ -131,3 +131,15 @@ def _at(moment):
     from mdt.timeutil import clock_at
 
     return nullcontext() if moment is None else clock_at(moment)
+
+
+def referral(by: Actor, *, team_id: int, patient_id: int, question: str,
+             urgency: str = "routine", presenter_id: int | None = None):
+    """A referral to the MDT, sent through the referrals service (the chairs told, audited).
+    Committed."""
+    from mdt.referrals.service import send_referral
+
+    made = send_referral(by, team_id=team_id, patient_id=patient_id, question=question,
+                         urgency=urgency, presenter_id=presenter_id)
+    db.session.commit()
+    return made

@@ -88,12 +88,16 @@ def team_links(actor: Actor, patient_id: int) -> list[TeamLink]:
             for link, name, interval, user in rows]
 
 
-def history_teams(patient_id: int, team_ids) -> list[int]:
+def history_teams(patient_id: int, team_ids, events=None) -> list[int]:
     """The teams whose history a receiving team sees: every team the patient was moved
-    from into these teams, directly or along a chain of moves."""
-    rows = db.session.execute(select(LifecycleEvent.team_id, LifecycleEvent.details).where(
-        LifecycleEvent.patient_id == patient_id,
-        LifecycleEvent.to_status == "on_caseload")).all()
+    from into these teams, directly or along a chain of moves. (`events`: the patient's
+    lifecycle events already read, as (event, ...) rows, to save a query.)"""
+    if events is None:
+        rows = db.session.execute(select(LifecycleEvent.team_id, LifecycleEvent.details).where(
+            LifecycleEvent.patient_id == patient_id,
+            LifecycleEvent.to_status == "on_caseload")).all()
+    else:
+        rows = [(e.team_id, e.details) for e, *_ in events if e.to_status == "on_caseload"]
     found, frontier = set(), set(team_ids)
     while frontier:
         step = {d.get("from_team_id") for t, d in rows
@@ -103,21 +107,24 @@ def history_teams(patient_id: int, team_ids) -> list[int]:
     return sorted(found)
 
 
-def lifecycle_events(patient_id: int, team_ids) -> list:
-    """(event, team name, recorded-by name), newest first: the caseload history."""
-    return db.session.execute(
-        select(LifecycleEvent, Team.name, User.name)
-        .join(Team, Team.id == LifecycleEvent.team_id)
-        .join(User, User.id == LifecycleEvent.recorded_by_id)
-        .where(LifecycleEvent.patient_id == patient_id,
-               LifecycleEvent.team_id.in_(list(team_ids)))
-        .order_by(LifecycleEvent.id.desc())).all()
+def lifecycle_events(patient_id: int, team_ids=None) -> list:
+    """(event, team name, recorded-by name), newest first: the caseload history (of these
+    teams; None: of every team, for the caller to narrow)."""
+    stmt = (select(LifecycleEvent, Team.name, User.name)
+            .join(Team, Team.id == LifecycleEvent.team_id)
+            .join(User, User.id == LifecycleEvent.recorded_by_id)
+            .where(LifecycleEvent.patient_id == patient_id))
+    if team_ids is not None:
+        stmt = stmt.where(LifecycleEvent.team_id.in_(list(team_ids)))
+    return db.session.execute(stmt.order_by(LifecycleEvent.id.desc())).all()
 
 
 def load_overview(actor: Actor, patient: Patient) -> Overview:
     teams = team_links(actor, patient.id)
-    # A team that took the patient over sees the history the earlier teams wrote.
-    earlier = history_teams(patient.id, actor.team_ids)
+    # A team that took the patient over sees the history the earlier teams wrote: the
+    # patient's events (a handful) are read once, for both questions, and narrowed here.
+    events = lifecycle_events(patient.id)
+    earlier = history_teams(patient.id, actor.team_ids, events)
     if earlier:
         actor = replace(actor, team_ids=tuple(actor.team_ids) + tuple(earlier))
     from_user, to_user, by_user = aliased(User), aliased(User), aliased(User)
@@ -129,15 +136,16 @@ def load_overview(actor: Actor, patient: Patient) -> Overview:
         .where(KeyWorkerHandover.patient_id == patient.id,
                KeyWorkerHandover.team_id.in_(actor.team_ids))
         .order_by(KeyWorkerHandover.id.desc())).all()
-    hna_rows = db.session.execute(
-        select(Hna, User.name).join(User, User.id == Hna.assessed_by_id)
-        .where(Hna.patient_id == patient.id, Hna.team_id.in_(actor.team_ids))
-        .order_by(Hna.assessed_on.desc(), Hna.id.desc())).all()
-    concerns = defaultdict(list)
-    if hna_rows:
-        for concern in db.session.scalars(select(HnaConcern).where(
-                HnaConcern.hna_id.in_([hna.id for hna, _ in hna_rows])).order_by(HnaConcern.id)):
-            concerns[concern.hna_id].append(concern)
+    hna_rows, concerns = [], defaultdict(list)
+    for hna, name, concern in db.session.execute(  # each HNA with its concerns: one query
+            select(Hna, User.name, HnaConcern).join(User, User.id == Hna.assessed_by_id)
+            .outerjoin(HnaConcern, HnaConcern.hna_id == Hna.id)
+            .where(Hna.patient_id == patient.id, Hna.team_id.in_(actor.team_ids))
+            .order_by(Hna.assessed_on.desc(), Hna.id.desc(), HnaConcern.id)):
+        if not hna_rows or hna_rows[-1][0].id != hna.id:
+            hna_rows.append((hna, name))
+        if concern is not None:
+            concerns[hna.id].append(concern)
     main = teams[0]
     review = review_status(last_hna=hna_rows[0][0].assessed_on if hna_rows else None,
                            stage_changed_on=patient.pathway_stage_changed_on,
@@ -150,4 +158,4 @@ def load_overview(actor: Actor, patient: Patient) -> Overview:
                     handovers=handovers,
                     hnas=[(hna, name, concerns[hna.id]) for hna, name in hna_rows],
                     review=review, **parts,
-                    lifecycle=lifecycle_events(patient.id, actor.team_ids))
+                    lifecycle=[row for row in events if row[0].team_id in actor.team_ids])

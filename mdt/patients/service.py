@@ -163,9 +163,10 @@ def view_patient(actor: Actor, patient_id: int) -> Patient | None:
     return patient
 
 
-def record_view(actor: Actor, patient: Patient) -> None:
-    """Audit a view of the patient's record (the patient already loaded, in scope)."""
-    team_id = primary_team_id(actor, patient.id)
+def record_view(actor: Actor, patient: Patient, team_id: int | None = None) -> None:
+    """Audit a view of the patient's record (the patient already loaded, in scope), under
+    its primary team (`team_id` when the caller knows it already)."""
+    team_id = team_id or primary_team_id(actor, patient.id)
     audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
                  action="view", record_type="patient", record_id=patient.id)
 

@@ -118,9 +118,11 @@ def new():
 @load("patient_id")
 def show(patient_id: int, patient: Patient):
     actor = current_actor()
-    service.record_view(actor, patient)
+    page = PatientPage.build(actor, patient)
+    # (the page's first team is the one the audit row belongs to: no query to find it)
+    service.record_view(actor, patient, team_id=page.overview.main_team.team_id)
     db.session.commit()
-    return render_template("patients/show.html", **PatientPage.build(actor, patient).context())
+    return render_template("patients/show.html", **page.context())
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

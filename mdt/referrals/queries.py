@@ -4,7 +4,7 @@ actor's teams (a referral of another team is not found)."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 
 from mdt.auth.actor import Actor
@@ -71,6 +71,37 @@ def my_referrals(actor: Actor) -> list[ReferralRow]:
     return _rows(_rows_query().where(Referral.referrer_id == actor.user_id,
                                      Referral.team_id.in_(actor.team_ids))
                  .order_by(Referral.updated_at.desc(), Referral.id.desc()).limit(MINE_LIMIT))
+
+
+def page_lists(actor: Actor) -> tuple[list[ReferralRow], list[ReferralRow], list[ReferralRow]]:
+    """The referrals page's three lists, (waiting for triage, the rest, the actor's own: as
+    triage_list and my_referrals order and cut them), in one query whatever the number of
+    referrals: each list numbers its rows (a window), the cut is on that number, and the
+    three are read together (UNION ALL) joined to what a row shows."""
+    teams = chaired_team_ids(actor)
+
+    def numbered(tag: int, where, order, limit=None):
+        rows = select(Referral.id.label("id"), literal_column(str(tag)).label("list"),
+                      func.row_number().over(order_by=order).label("pos")).where(*where)
+        inner = rows.subquery()
+        picked = select(inner.c.id, inner.c.list, inner.c.pos)
+        return picked.where(inner.c.pos <= limit) if limit else picked
+
+    parts = [numbered(2, (Referral.referrer_id == actor.user_id,
+                          Referral.team_id.in_(actor.team_ids)),
+                      (Referral.updated_at.desc(), Referral.id.desc()), MINE_LIMIT)]
+    if teams:
+        parts += [numbered(0, (Referral.team_id.in_(teams), Referral.status == "sent"),
+                           (_URGENCY_ORDER, Referral.updated_at, Referral.id)),
+                  numbered(1, (Referral.team_id.in_(teams), Referral.status != "sent"),
+                           (Referral.updated_at.desc(), Referral.id.desc()), OTHERS_LIMIT)]
+    chosen = union_all(*parts).subquery()
+    lists = ([], [], [])
+    for *row, tag, _ in db.session.execute(
+            _rows_query().add_columns(chosen.c.list, chosen.c.pos)
+            .join(chosen, chosen.c.id == Referral.id).order_by(chosen.c.list, chosen.c.pos)):
+        lists[int(tag)].append(ReferralRow(*row))
+    return lists
 
 
 def get_referral(actor: Actor, referral_id: int) -> Referral | None:

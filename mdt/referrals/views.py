@@ -99,8 +99,7 @@ def new():
 @shows_patient_data("referral_list")
 def index():
     actor = current_actor()
-    waiting, others = queries.triage_list(actor)
-    mine = queries.my_referrals(actor)
+    waiting, others, mine = queries.page_lists(actor)  # one query
     audit.record(user_id=actor.user_id, role="", team_id=actor.team_ids[0],
                  action="view", record_type="referral_list",
                  changes={"waiting": len(waiting), "others": len(others), "mine": len(mine)})

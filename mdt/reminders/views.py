@@ -9,7 +9,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -55,12 +54,8 @@ def _header_counts():
         if not current_user.is_authenticated:
             return 0
         from mdt import header_counts_now
-        from mdt.auth.scope import team_roles
-        if not team_roles():  # (no team: no actions; the count alone)
-            if "unread_notifications" not in g:
-                g.unread_notifications = service.unread_count(current_user.id)
-            return g.unread_notifications
-        return header_counts_now()[2]  # the header's one query
+        # The header's counts (read with the session on a page; on a team or none).
+        return header_counts_now()[2]
     return {"unread_notifications": unread_notifications}
 
 

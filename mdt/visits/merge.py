@@ -10,10 +10,10 @@ fewest extra minutes, then lowest visit id), so the same input always gives the 
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
-from itertools import groupby
 
 MINUTES_SAVED_PER_VISIT = 30  # travel and arrival for a home visit that no longer happens
 DAILY_LIMIT_MINUTES = 7 * 60 + 30
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,8 @@ class Suggestion:
         saves about 30 minutes.'"""
         held = " and ".join(sorted(skill_labels.get(s, s).lower() for s in self.skills))
         before = self.visits_saved + 1
-        words = {2: "two", 3: "three", 4: "four", 5: "five"}
         return (f"{names.get(self.host_professional_id, 'One professional')} holds {held}: "
-                f"one visit instead of {words.get(before, before)}, saves about "
+                f"one visit instead of {_WORDS.get(before, before)}, saves about "
                 f"{self.minutes_saved} minutes.")
 
 
@@ -65,18 +64,24 @@ def day_loads(visits) -> dict:
 def suggest(visits, skills_by_professional: dict, *,
             daily_limit: int = DAILY_LIMIT_MINUTES) -> list[Suggestion]:
     """Merge suggestions for the given visits (typically one team's day)."""
-    planned = sorted((v for v in visits if v.status == "planned"),
-                     key=lambda v: (v.patient_id, v.day, v.id))
-    loads = day_loads(planned)
+    loads = defaultdict(int)
+    groups = defaultdict(list)  # (patient, day) -> its planned visits
+    for visit in visits:
+        if visit.status == "planned":
+            loads[(visit.professional_id, visit.day)] += visit.minutes
+            groups[(visit.patient_id, visit.day)].append(visit)
     suggestions = []
-    for (patient_id, day), group in groupby(planned, key=lambda v: (v.patient_id, v.day)):
-        remaining = list(group)
+    # Only a patient seen by two or more professionals that day can gain; groups in
+    # (patient, day) order, as the loads they change carry over to the next group.
+    for patient_id, day in sorted(key for key, group in groups.items() if len(group) > 1
+                                  and len({v.professional_id for v in group}) > 1):
+        # Smallest first (then by id): the order in which a host takes guests in.
+        remaining = sorted(groups[(patient_id, day)], key=_size_then_id)
         while len({v.professional_id for v in remaining}) > 1:
             best = _best_host(remaining, skills_by_professional, loads, daily_limit)
             if best is None:
                 break
-            host, guests = best
-            minutes = sum(v.minutes for v in guests)
+            host, guests, minutes = best
             loads[(host.professional_id, day)] += minutes
             for guest in guests:
                 loads[(guest.professional_id, day)] -= guest.minutes
@@ -91,26 +96,32 @@ def suggest(visits, skills_by_professional: dict, *,
     return suggestions
 
 
+def _size_then_id(visit):
+    return visit.minutes, visit.id
+
+
 def _best_host(group, skills_by_professional, loads, daily_limit):
-    """(host visit, visits it can take in) covering the most visits, or None."""
+    """(host visit, visits it can take in, their minutes) covering the most visits, or
+    None. `group` is in (minutes, id) order."""
     best, best_key = None, None
     for host in group:
         held = skills_by_professional.get(host.professional_id, frozenset())
         if not host.skills <= held:
             continue
         room = daily_limit - loads[(host.professional_id, host.day)]
-        guests = []
-        for visit in sorted(group, key=lambda v: (v.minutes, v.id)):
-            if visit.id == host.id or visit.professional_id == host.professional_id:
-                continue
-            if visit.skills <= held and visit.minutes <= room:
+        guests, minutes = [], 0
+        for visit in group:
+            if visit.professional_id == host.professional_id:
+                continue  # the host itself, or another visit the host's professional makes
+            if visit.minutes <= room and visit.skills <= held:
                 guests.append(visit)
                 room -= visit.minutes
+                minutes += visit.minutes
         if not guests:
             continue
-        key = (-len(guests), sum(v.minutes for v in guests), host.id)
+        key = (-len(guests), minutes, host.id)
         if best_key is None or key < best_key:
-            best, best_key = (host, guests), key
+            best, best_key = (host, guests, minutes), key
     return best
 
 

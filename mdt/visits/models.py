@@ -1,4 +1,4 @@
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, Time
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mdt.dbtypes import UTCDateTime, one_of
@@ -18,6 +18,13 @@ DEFAULT_TASKS = (  # name, skill, minutes
 )
 
 
+def when_label(window: str, at_time) -> str:
+    """'Morning', or '10:30' for a visit at a set time."""
+    if window == "timed" and at_time:
+        return f"{at_time:%H:%M}"
+    return WINDOWS.get(window, window)
+
+
 class TaskType(db.Model):
     """The team's catalogue of visit tasks, each needing one skill."""
 
@@ -33,7 +40,12 @@ class TaskType(db.Model):
 
 class Visit(db.Model):
     __tablename__ = "visits"
-    __table_args__ = (one_of("status", VisitStatus),)
+    __table_args__ = (
+        one_of("status", VisitStatus),
+        # A team's day (the board, merge suggestions): its rows alone, not the whole ICB's
+        # day nor the team's whole history (EXPLAIN in bench/merge_suggestions_db.py).
+        Index("ix_visits_team_day", "team_id", "day"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -63,9 +75,7 @@ class Visit(db.Model):
 
     @property
     def when_label(self) -> str:
-        if self.window == "timed" and self.at_time:
-            return f"{self.at_time:%H:%M}"
-        return WINDOWS.get(self.window, self.window)
+        return when_label(self.window, self.at_time)
 
 
 class VisitTask(db.Model):

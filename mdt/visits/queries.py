@@ -13,7 +13,7 @@ from mdt.notifications.models import Notification
 from mdt.patients.models import Patient
 from mdt.teams.models import Membership
 from mdt.visits import merge as engine
-from mdt.visits.models import TaskType, Visit, VisitMerge, VisitTask
+from mdt.visits.models import TaskType, Visit, VisitMerge, VisitTask, when_label
 
 WINDOW_ORDER = case((Visit.window == "morning", 0), (Visit.window == "timed", 1),
                     (Visit.window == "afternoon", 2), else_=3)
@@ -63,34 +63,44 @@ class SuggestionView:
 
 
 def suggestions(team_id: int, day: date) -> list[SuggestionView]:
-    """Merge suggestions for a team's day: three queries whatever the number of visits."""
-    visits = db.session.scalars(select(Visit).where(Visit.team_id == team_id, Visit.day == day,
-                                                    Visit.status == "planned")).all()
-    if not visits:
+    """Merge suggestions for a team's day in two queries whatever the number of visits: the
+    day's planned visits with their tasks and patient (plain rows, exactly the columns the
+    engine and the suggestion cards need, one row per task), and the team's professionals
+    with their skills."""
+    rows = db.session.connection().execute(  # Core rows: no ORM loading step per row
+        select(Visit.id, Visit.patient_id, Visit.professional_id, Visit.minutes,
+               TaskType.skill, TaskType.name, Visit.version, Visit.window, Visit.at_time,
+               Patient.given_name, Patient.family_name)
+        .join(Patient, Patient.id == Visit.patient_id)
+        .outerjoin(VisitTask, VisitTask.visit_id == Visit.id)
+        .outerjoin(TaskType, TaskType.id == VisitTask.task_type_id)
+        .where(Visit.team_id == team_id, Visit.day == day, Visit.status == "planned")
+        .order_by(Visit.id, VisitTask.id)).all()
+    if not rows:
         return []
-    tasks = tasks_for([v.id for v in visits])
     members = db.session.execute(select(User.id, User.name, User.skills).join(
         Membership, Membership.user_id == User.id).where(Membership.team_id == team_id)).all()
-    skills = {uid: frozenset(s or []) for uid, _, s in members}
+    skills = {uid: frozenset(held or ()) for uid, _, held in members}
     names = {uid: name for uid, name, _ in members}
-    data = [engine.VisitData(id=v.id, patient_id=v.patient_id, day=v.day,
-                             professional_id=v.professional_id, minutes=v.minutes,
-                             skills=frozenset(t.skill for t in tasks[v.id])) for v in visits]
-    versions = {v.id: v.version for v in visits}
-    by_id = {v.id: v for v in visits}
-    found = engine.suggest(data, skills)
-    patients = dict(db.session.execute(select(Patient.id, Patient.given_name + " " +
-                                              Patient.family_name).where(
-        Patient.id.in_({s.patient_id for s in found}))).all()) if found else {}
+    visits = {}  # id -> (its first row, the skills its tasks need, the tasks' names)
+    for row in rows:
+        seen = visits.get(row[0])
+        if seen is None:
+            seen = visits[row[0]] = (row, set(), [])
+        if row[4] is not None:  # a visit without tasks still holds its professional's time
+            seen[1].add(row[4])
+            seen[2].append(row[5])
+    data = [engine.VisitData(vid, row[1], day, row[2], row[3], frozenset(needs))
+            for vid, (row, needs, _) in visits.items()]
     out = []
-    for s in found:
-        group = (s.host_visit_id, *s.merged_visit_ids)
-        replaces = tuple(f"{names.get(by_id[i].professional_id, 'Someone')}, "
-                         f"{by_id[i].when_label.lower()}: "
-                         f"{', '.join(t.name for t in tasks[i])}" for i in group)
-        out.append(SuggestionView(s, s.explain(names, SKILLS), {i: versions[i] for i in group},
-                                  {by_id[i].professional_id for i in group},
-                                  patients.get(s.patient_id, ""), replaces))
+    for found in engine.suggest(data, skills):
+        group = [visits[i] for i in (found.host_visit_id, *found.merged_visit_ids)]
+        host = group[0][0]
+        out.append(SuggestionView(
+            found, found.explain(names, SKILLS), {row[0]: row[6] for row, _, _ in group},
+            {row[2] for row, _, _ in group}, f"{host[9]} {host[10]}",
+            tuple(f"{names.get(row[2], 'Someone')}, {when_label(row[7], row[8]).lower()}: "
+                  f"{', '.join(tasks)}" for row, _, tasks in group)))
     return out
 
 

@@ -18,6 +18,7 @@ from mdt.timeutil import london_today
 from mdt.visits import queries, service
 from mdt.visits.forms import CancelVisitForm, TaskTypeForm, VisitForm
 from mdt.visits.models import TaskType, Visit, VisitMerge
+from mdt.visits.pages import DayPage
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 
@@ -43,16 +44,11 @@ def _day() -> date:
 @team_member_required
 @shows_patient_data("visit_day")
 def index():
-    """My visits for a day, in order, with address and tasks."""
-    actor = current_actor()
-    day = _day()
-    rows = queries.day_rows(actor.team_ids, day, professional_id=actor.user_id)
-    mine = {row.visit.id for row in rows}
-    suggestions = [s for team_id in actor.team_ids for s in queries.suggestions(team_id, day)
-                   if mine & {s.suggestion.host_visit_id, *s.suggestion.merged_visit_ids}]
-    return render_template("visits/index.html", rows=rows, day=day, suggestions=suggestions,
-                           notices=queries.notices(actor.user_id),
-                           merges=queries.merges_for_day(actor.team_ids, day))
+    """My visits for a day, in order, with address and tasks: two queries (visits/pages.py)."""
+    page = DayPage.build(current_actor(), _day())
+    return render_template("visits/index.html", rows=page.rows, day=page.day,
+                           suggestions=page.suggestions, notices=page.notices,
+                           merges=page.merges)
 
 
 @bp.get("/board")
