@@ -120,3 +120,24 @@ def load(*arguments: str, role: str = "member", fetch: Fetch | None = None):
         loaded.loads = {**getattr(view, "loads", {}), **dict.fromkeys(arguments, role)}
         return loaded
     return wrap
+
+
+def load_field(argument: str, raw, loaded: dict):
+    """A record named by a form field rather than the URL (one form for a whole list, each
+    button carrying its record's id), loaded exactly as @load loads a URL's later ids:
+    through the registered loader, inside the records loaded before it (`loaded`, e.g.
+    {"meeting": meeting}). Absent, another meeting's or another team's id: NotFound (404),
+    audited by the app-wide handler as a refusal naming the id sent, as for a URL's."""
+    from flask import request
+
+    record_id = int_or_none(raw)
+    if record_id is not None and record_id > 2**31 - 1:  # no such id (PostgreSQL's integer)
+        record_id = None
+    record = LOADERS[argument].fetch(current_actor(), record_id, loaded) \
+        if record_id is not None else None
+    if record is None:
+        if request.view_args is not None:  # the refusal's audit row names the id sent
+            request.view_args[argument] = record_id if record_id is not None \
+                else str(raw)[:20]
+        raise NotFound(f"no {LOADERS[argument].name} {str(raw)[:20]} for this user")
+    return record

@@ -123,7 +123,7 @@ ROUTES = {
     "meetings.apologies": ("nurse", "/meetings/{meeting}", {}),
     "meetings.attendance": ("chair", "/meetings/{live}/live", {"attendance": "present"}),
     "meetings.cancel": ("chair", "/meetings/{meeting}/edit", {}),
-    "meetings.case_timing": ("chair", "/meetings/{meeting}", {"minutes": "12"}),
+    "meetings.change_cases": ("chair", "/meetings/{meeting}", {"move_down": "{case1}"}),
     "meetings.death_review": ("chair", "/meetings/{live}", {
         "went_well": "Died at home"}, "record_death"),
     "meetings.edit": ("chair", "/meetings/{meeting}/edit", {"location": "Room 4"}),
@@ -131,7 +131,7 @@ ROUTES = {
     "meetings.finish": ("chair", "/meetings/{live}/finish", {}),
     "meetings.undo_finish": ("chair", "/meetings/{live}/minutes", {}, "finish_live"),
     "meetings.group_cases": ("chair", "/meetings/{meeting}", {"by": "practice"}),
-    "meetings.move_case": ("chair", "/meetings/{meeting}", {"direction": "down"}),
+    "meetings.find_patient": ("nurse", "/meetings/{meeting}", {"find": "Patient"}),
     "meetings.new": ("chair", "/meetings/new", {
         **_date("day", TODAY + timedelta(days=20)), "start": "09:00", "end": "10:00"}),
     "meetings.open_occurrence": ("chair", "/meetings", {}),
@@ -140,7 +140,6 @@ ROUTES = {
         "actions-0-owner_id": "{nurse_id}",
         **_date("actions-0-due_on", TODAY + timedelta(days=5))}),
     "meetings.save_draft": ("chair", "/meetings/{live}/live", {"notes": "Typed so far"}),
-    "meetings.remove_case": ("chair", "/meetings/{meeting}", {"removed_reason": "Admitted"}),
     "meetings.reorder_cases": ("chair", None, {"case_ids": ["{case2}", "{case1}"]}),
     "meetings.start": ("chair", "/meetings/{meeting}", {"confirm": "yes"}),
     "meetings.walk_in": ("chair", "/meetings/{live}/live", {"name": "Sam Visitor",
@@ -265,7 +264,8 @@ def _request(app, client, world, endpoint):
         # An element that posts its form's fields by htmx (a draft kept as the chair types).
         forms += [(e["hx-post"], e.find_parent("form")) for e in page.select("[hx-post]")
                   if e.name != "form" and e.get("hx-include") == "closest form"]
-        forms = [(action, f) for action, f in forms if _matches(rule, action.split("?")[0])]
+        forms = [(action, f) for action, f in forms
+                 if _matches(rule, action.split("#")[0].split("?")[0])]
         assert forms, f"{endpoint}: no form for {rule.rule} on {url}"
         path, form = forms[0]
         forms = [form]

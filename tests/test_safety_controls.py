@@ -27,13 +27,20 @@ def test_patient_choices_show_nhs_numbers(app, client_request, make_user, make_p
         "end": "13:30", "chair_id": chair.id, "repeat": "none"})
     with app.app_context():
         meeting_id = db.session.scalar(select(Meeting.id))
-    for endpoint, values, select_id in (("meetings.show", {"meeting_id": meeting_id},
-                                         "patient_id"), ("visits.new", {}, "patient_id")):
-        page = client_request.get(endpoint, **values)
-        options = [o.get_text() for o in page.select(f"#{select_id} option") if o.get("value")]
-        assert "Smith, Ann (943 476 5919)" in options
-        assert all("(" in option and option.rstrip(")")[-12:].replace(" ", "").isdigit()
-                   for option in options)
+    page = client_request.get("visits.new")
+    options = [o.get_text() for o in page.select("#patient_id option") if o.get("value")]
+    assert "Smith, Ann (943 476 5919)" in options
+    assert all("(" in option and option.rstrip(")")[-12:].replace(" ", "").isdigit()
+               for option in options)
+    # The meeting's add-case picker is a search: each patient found, the NHS number beside.
+    found = client_request.post("meetings.find_patient", meeting_id=meeting_id,
+                                _data={"find": "Smith"}, _expected_status=200, _htmx=True)
+    choices = {found.select_one(f"label[for='{radio['id']}']").get_text(strip=True):
+               found.select_one(f"#{radio['aria-describedby']}").get_text(strip=True)
+               for radio in found.select("input[type=radio]")}
+    assert choices["Smith, Ann"] == "NHS number 943 476 5919"
+    assert len(choices) == 2 and all(
+        hint.removeprefix("NHS number ").replace(" ", "").isdigit() for hint in choices.values())
 
 
 def test_merge_refused_when_host_lacks_a_skill(app, client_request, make_user, make_patient):

@@ -113,7 +113,9 @@ def move_case(actor: Actor, meeting: Meeting, case: Case, direction: str) -> Non
     """Up or down by one place (the keyboard and no-JS way to reorder)."""
     _editable(meeting)
     cases = active_cases(meeting.id)
-    index = next(i for i, c in enumerate(cases) if c.id == case.id)
+    index = next((i for i, c in enumerate(cases) if c.id == case.id), None)
+    if index is None:  # taken off the list meanwhile
+        return
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(cases):
         cases[index], cases[other] = cases[other], cases[index]
@@ -203,6 +205,21 @@ def set_timing(actor: Actor, meeting: Meeting, case: Case, *, minutes: int | Non
         _audit(actor, meeting, "change", case, changes)
     db.session.flush()
     return case
+
+
+def set_timings(actor: Actor, meeting: Meeting, changes) -> None:
+    """Several cases' times at once ((case, minutes, break after) each: the case list's one
+    form saves every time changed): all of them, or, with any refused, a MeetingError with
+    every problem (the caller rolls back)."""
+    _editable(meeting)
+    errors = {}
+    for case, minutes, break_after in changes:
+        try:
+            set_timing(actor, meeting, case, minutes=minutes, break_after=break_after)
+        except MeetingError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise MeetingError(errors)
 
 
 def group_cases(actor: Actor, meeting: Meeting, rows, by: str) -> None:

@@ -49,8 +49,11 @@ def items(rows, by: str = "practice") -> list[agenda.Item]:
                         group_of(r, by)) for r in rows]
 
 
-def meeting_plan(meeting: Meeting, rows, team: Team, by: str = "practice") -> agenda.Plan:
-    return agenda.plan(meeting.starts_at, meeting.ends_at, items(rows, by),
+def meeting_plan(meeting: Meeting, rows, team: Team, by: str = "practice",
+                 agenda_items=None) -> agenda.Plan:
+    """`agenda_items`: items(rows, by) when the caller has them already."""
+    return agenda.plan(meeting.starts_at, meeting.ends_at,
+                       agenda_items if agenda_items is not None else items(rows, by),
                        case_limit=team.case_limit, minutes_limit=team.minutes_limit, tz=LONDON)
 
 

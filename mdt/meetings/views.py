@@ -12,7 +12,7 @@ from mdt.audit.reads import shows_patient_data
 from mdt.auth.scope import current_actor, team_member_required
 from mdt.extensions import db, htmx
 from mdt.forms import apply_errors, error_list, int_or_none
-from mdt.loaders import load, not_team_scoped, register
+from mdt.loaders import load, load_field, not_team_scoped, register
 from mdt.meetings import cases as case_service
 from mdt.meetings import deaths, queries, recurrence, timing
 from mdt.meetings import service as meetings
@@ -21,12 +21,13 @@ from mdt.meetings.forms import (
     CaseForm,
     EditMeetingForm,
     MeetingForm,
-    RemoveCaseForm,
     parse_clock,
     parse_fold,
 )
 from mdt.meetings.models import Case, Invitee, Meeting, MeetingSeries
 from mdt.meetings.pages import MeetingPage
+from mdt.patients.listing import find_on_caseload
+from mdt.patients.service import record_search
 from mdt.teams.service import member_choices, team_names
 from mdt.timeutil import london_today, to_london, utcnow
 
@@ -132,9 +133,9 @@ def open_occurrence(series_id: int, day: str, series: MeetingSeries):
     return redirect(url_for("meetings.show", meeting_id=meeting.id), code=303)
 
 
-def _page_context(actor, meeting, case_form=None):
+def _page_context(actor, meeting, case_form=None, **values):
     return MeetingPage.build(actor, meeting, current_user, case_form=case_form,
-                             blocks=request.args.get("blocks")).context()
+                             blocks=request.args.get("blocks"), **values).context()
 
 
 def _audit_view(actor, meeting):
@@ -186,26 +187,34 @@ def add_case(meeting_id: int, meeting: Meeting):
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#case-list", code=303)
 
 
-def _after_case_change(actor, meeting):
+@bp.post("/<int:meeting_id>/find-patient")
+@team_member_required
+@load("meeting_id")
+def find_patient(meeting_id: int, meeting: Meeting):
+    """The add-case picker's search: patients on the team's caseload and not on the list,
+    by name or NHS number (a POST, so what is typed never goes into a URL or a log). htmx
+    gets the results; without JavaScript the page comes back with them. Audited as a
+    search (patients.service.record_search), not as a patient-list view."""
+    actor = current_actor()
+    found = find_on_caseload(meeting.team_id, request.form.get("find", ""),
+                             exclude=queries.listed_patient_ids(meeting.id)) \
+        if meeting.is_scheduled else None
+    if found is not None:
+        record_search(actor, meeting.team_id, found, record_id=meeting.id)
+    if htmx:
+        db.session.commit()
+        return render_template("meetings/_patient_results.html", found=found,
+                               case_form=CaseForm(formdata=None))
+    context = _page_context(actor, meeting, found=found)
+    _audit_view(actor, meeting)  # the whole page again, case list and all (commits)
+    return render_template("meetings/show.html", **context)
+
+
+def _after_case_change(actor, meeting, case=None):
     if htmx:
         return render_template("meetings/_case_list.html", **_page_context(actor, meeting))
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + "#case-list", code=303)
-
-
-@bp.post("/<int:meeting_id>/cases/<int:case_id>/move")
-@team_member_required
-@load("meeting_id", "case_id", role="chair")
-def move_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
-    actor = current_actor()
-    direction = request.form.get("direction")
-    if direction not in ("up", "down"):
-        abort(400)
-    try:
-        case_service.move_case(actor, meeting, case, direction)
-        db.session.commit()
-    except meetings.MeetingError as exc:
-        flash(" ".join(exc.errors.values()))
-    return _after_case_change(actor, meeting)
+    where = f"#case-{case.id}" if case is not None and case.status != "removed" else "#case-list"
+    return redirect(url_for("meetings.show", meeting_id=meeting.id) + where, code=303)
 
 
 @bp.post("/<int:meeting_id>/cases/order")
@@ -219,28 +228,6 @@ def reorder_cases(meeting_id: int, meeting: Meeting):
         db.session.commit()
     except meetings.MeetingError as exc:
         return " ".join(exc.errors.values()), 409
-    return _after_case_change(actor, meeting)
-
-
-@bp.post("/<int:meeting_id>/cases/<int:case_id>/timing")
-@team_member_required
-@load("meeting_id", "case_id", role="chair")
-def case_timing(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
-    """The chair's estimate for one case, and a break after it."""
-    actor = current_actor()
-    try:
-        case_service.set_timing(actor, meeting, case,
-                                minutes=int_or_none(request.form.get("minutes")),
-                                break_after=int_or_none(request.form.get("break_after") or "0"))
-        db.session.commit()
-    except meetings.MeetingError as exc:
-        context = _page_context(actor, meeting)
-        context["errors"] = [{"text": m, "href": f"#{k}"} for k, m in exc.errors.items()]
-        context["typed"] = {"case_id": case.id, "errors": exc.errors,  # shown again as typed
-                            "minutes": request.form.get("minutes", "")[:20],
-                            "break_after": request.form.get("break_after", "")[:20]}
-        template = "meetings/_case_list.html" if htmx else "meetings/show.html"
-        return render_template(template, **context), 400
     return _after_case_change(actor, meeting)
 
 
@@ -265,22 +252,74 @@ def group_cases(meeting_id: int, meeting: Meeting):
                     code=303)
 
 
-@bp.post("/<int:meeting_id>/cases/<int:case_id>/remove")
+# The case list's one form: each button carries its case's id (one CSRF token and no URL
+# per case); Enter in a time box presses the form's first button, which saves the times.
+CASE_BUTTONS = ("move_up", "move_down", "remove", "save_time")
+
+
+def _typed_times(meeting) -> dict:
+    """{case id: (minutes, break) as typed} for the cases whose times she changed: the
+    boxes' values against what the page showed her (times_shown: "id:minutes:break ..."),
+    so a colleague's change to another case is never written back over."""
+    typed = {}
+    for item in request.form.get("times_shown", "").split()[:2000]:
+        parts = item.split(":")
+        case_id = int_or_none(parts[0]) if len(parts) == 3 else None
+        if case_id is None:
+            continue
+        now = (request.form.get(f"minutes-{case_id}", parts[1])[:20],
+               request.form.get(f"break_after-{case_id}", parts[2])[:20])
+        if now != (parts[1], parts[2]):
+            typed[case_id] = now
+    return typed
+
+
+def _save_times(actor, meeting, typed: dict, pressed) -> None:
+    cases = {case.id: case for case in case_service.active_cases(meeting.id)}
+    if pressed is not None and pressed.id not in typed and pressed.id in cases:
+        typed[pressed.id] = (request.form.get(f"minutes-{pressed.id}", "")[:20],
+                             request.form.get(f"break_after-{pressed.id}", "")[:20])
+    changes = []
+    for case_id, (minutes, break_after) in typed.items():
+        case = cases.get(case_id) or load_field("case_id", case_id, {"meeting": meeting})
+        if case.id in cases:  # one taken off meanwhile keeps its times
+            changes.append((case, int_or_none(minutes), int_or_none(break_after or "0")))
+    case_service.set_timings(actor, meeting, changes)
+
+
+@bp.post("/<int:meeting_id>/cases/change")
 @team_member_required
-@load("meeting_id", "case_id", role="chair")
-def remove_case(meeting_id: int, case_id: int, meeting: Meeting, case: Case):
+@load("meeting_id", role="chair")
+def change_cases(meeting_id: int, meeting: Meeting):
+    """Move a case up or down, take it off the list, or save the times changed."""
     actor = current_actor()
-    form = RemoveCaseForm()
+    button = next((name for name in CASE_BUTTONS if name in request.form), None)
+    case = load_field("case_id", request.form[button], {"meeting": meeting}) \
+        if button else None  # another meeting's or team's case: 404, audited
+    typed = _typed_times(meeting) if button in (None, "save_time") else {}
     try:
-        case_service.remove_case(actor, meeting, case, form.removed_reason.data)
+        if button in ("move_up", "move_down"):
+            case_service.move_case(actor, meeting, case, button.removeprefix("move_"))
+        elif button == "remove":
+            case_service.remove_case(actor, meeting, case,
+                                     request.form.get(f"removed_reason-{case.id}", ""))
+        else:
+            _save_times(actor, meeting, typed, case)
         db.session.commit()
     except meetings.MeetingError as exc:
-        context = _page_context(actor, meeting)
-        context["errors"] = [{"text": m, "href": f"#remove-{case.id}"} for m in
-                             exc.errors.values()]
-        return render_template("meetings/show.html", **context), 400
-    flash("Case removed from the list")
-    return _after_case_change(actor, meeting)
+        db.session.rollback()
+        if button in ("move_up", "move_down"):
+            flash(" ".join(exc.errors.values()))
+            return _after_case_change(actor, meeting, case)
+        context = _page_context(actor, meeting, typed=typed, typed_errors=exc.errors)
+        href = (lambda key: f"#remove-{case.id}") if button == "remove" else \
+            (lambda key: f"#{key}")
+        context["errors"] = [{"text": m, "href": href(k)} for k, m in exc.errors.items()]
+        template = "meetings/_case_list.html" if htmx else "meetings/show.html"
+        return render_template(template, **context), 400
+    if button == "remove":
+        flash("Case removed from the list")
+    return _after_case_change(actor, meeting, case)
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])

@@ -41,7 +41,8 @@ def key_cards(patient_ids) -> dict[int, list[dict]]:
                 .where(KeyInfoSection.patient_id.in_(list(patient_ids)),
                        KeyInfoSection.section.in_({part for part, _, _ in CARD}))):
             sections[row.patient_id][row.section] = (row, name)
-    return {pid: card_items(found) for pid, found in sections.items()}
+    nothing = card_items({}) if patient_ids else []  # one card for all with none recorded
+    return {pid: card_items(found) if found else nothing for pid, found in sections.items()}
 
 
 def card_items(sections: dict) -> list[dict]:

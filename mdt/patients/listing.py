@@ -236,3 +236,43 @@ def patient_choices(actor: Actor, team_id: int, exclude=()) -> list[tuple]:
         (row.patient.id, f"{row.patient.family_name}, {row.patient.given_name} "
                          f"({display(row.patient.nhs_number)})")
         for row in caseload(actor, team_id) if row.patient.id not in exclude]
+
+
+SEARCH_LIMIT = 20  # a picker's results: type more to narrow
+
+
+@dataclass
+class Found:
+    """A picker's search: the first patients matching, by name, and how many matched."""
+    query: str
+    patients: list
+    total: int = 0
+    searchable: bool = True  # False: too little typed to search on
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.patients)
+
+
+def find_on_caseload(team_id: int, query: str = "", *, exclude=(), patient_id=None,
+                     limit: int = SEARCH_LIMIT) -> Found:
+    """Patients on one team's caseload whose name or NHS number matches `query` (or the one
+    `patient_id`, a choice shown again), less those in `exclude`: the first `limit` by name
+    and the number that matched, in one query. A read of patient data: the view that shows
+    it audits it (patients.service.record_search)."""
+    query = (query or "").strip()[:100]
+    if patient_id is not None:
+        conditions = [Patient.id == patient_id]
+    else:
+        conditions = _search_conditions(query) if query else None
+    if conditions is None:
+        return Found(query, [], 0, searchable=False)
+    stmt = (select(Patient, func.count().over().label("total"))
+            .join(PatientTeam, PatientTeam.patient_id == Patient.id)
+            .where(PatientTeam.team_id == team_id,
+                   PatientTeam.status == Status.ON_CASELOAD, *conditions))
+    if exclude:
+        stmt = stmt.where(Patient.id.not_in(list(exclude)))
+    result = db.session.execute(stmt.order_by(Patient.family_name, Patient.given_name,
+                                              Patient.id).limit(limit)).all()
+    return Found(query, [patient for patient, _ in result], result[0].total if result else 0)

@@ -184,6 +184,19 @@ def record_list_view(actor: Actor, filters, rows) -> None:
                  else None, action="view", record_type="patient_list", changes=changes)
 
 
+def record_search(actor: Actor, team_id: int, found, *, record_type: str = "patient_search",
+                  record_id: int | None = None) -> None:
+    """A picker's search (the add-case search of a meeting), audited as what it is: a view
+    of the patients it found (the rows loaded, added by audit.record), how many it showed
+    and matched, the search words only as a keyed hash. Not a patient-list view. The caller
+    commits."""
+    changes = {"shown": len(found.patients), "matched": found.total}
+    if found.query:
+        changes["search_hmac"] = search_hmac(found.query)
+    audit.record(user_id=actor.user_id, role=actor.role(team_id), team_id=team_id,
+                 action="view", record_type=record_type, record_id=record_id, changes=changes)
+
+
 def closed_message(patient_id: int, team_id: int) -> str | None:
     """Why nothing new can be planned for this patient on this team (died, discharged,
     moved to another team), or None while they are on the caseload."""

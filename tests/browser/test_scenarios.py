@@ -201,7 +201,10 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     expect(page.locator("#case-list")).to_contain_text("No cases on the list yet.")
 
     for patient, urgency in zip(patients, ("urgent", "routine", "soon"), strict=True):
-        page.select_option("#patient_id", str(patient.id))
+        page.fill("#find", patient.family_name)  # htmx searches as she types
+        choice = page.get_by_label(f"{patient.family_name}, {patient.given_name}")
+        expect(choice).to_be_visible()
+        choice.check()
         page.fill("#reason", f"Plan for {patient.given_name}'s care at home")
         page.select_option("#urgency", urgency)
         page.get_by_role("button", name="Add to the case list").click()
@@ -209,7 +212,9 @@ def test_chair_schedules_builds_runs_and_finishes_a_meeting(new_context, capture
     expect(page.locator("#case-list-heading")).to_have_text("Case list (3)")
     names = page.locator("#case-list .app-case__main h3 a").all_inner_texts()
     assert names == ["Arthur Whitfield", "Vera Lindqvist", "Doris Pemberton"], names
-    expect(page.locator("#patient_id option")).to_have_count(1)  # everyone is on the list
+    page.fill("#find", patients[0].family_name)  # everyone is on the list: no match
+    expect(page.locator("#patient-results [role=status]")).to_contain_text(
+        "No patient on the team's caseload matches")
     capture(page, s, "02-meeting-with-case-list")
 
     run_meeting(page)
@@ -452,7 +457,10 @@ def test_without_javascript_chair_adds_a_case_records_the_discussion_and_finishe
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, team.chair, with_form=False)
     page.goto(f"/meetings/{meeting_id}")
-    page.select_option("#patient_id", str(added.id))
+    page.fill("#find", added.family_name)  # without JavaScript: the search reloads the page
+    page.get_by_role("button", name="Search for the patient").click()
+    expect(page.locator("#patient-results [role=status]")).to_contain_text("1 patient matches")
+    page.get_by_label(f"{added.family_name}, {added.given_name}").check()
     page.fill("#reason", "New pressure sore")
     page.get_by_role("button", name="Add to the case list").click()
     expect(page).to_have_url(re.compile(rf"/meetings/{meeting_id}#case-list$"))

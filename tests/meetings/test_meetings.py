@@ -110,18 +110,20 @@ def test_case_list_add_duplicate_reorder_remove(app, client_request, team, meeti
     page = _add_case(client_request, meeting, team.patients[0], reason="", status=400)
     case_ids = [int(li["data-case-id"]) for li in client_request.get(
         "meetings.show", meeting_id=meeting.id).select("li.case-row")]
-    client_request.post("meetings.move_case", meeting_id=meeting.id, case_id=case_ids[2],
-                        _data={"direction": "up"})
+    client_request.post("meetings.change_cases", meeting_id=meeting.id,
+                        _data={"move_up": case_ids[2]})
     assert _order(app, meeting) == [a.id, c.id, b.id]
     client_request.post("meetings.reorder_cases", meeting_id=meeting.id,
                         _data={"case_ids": [case_ids[1], case_ids[0], case_ids[2]]})
     assert _order(app, meeting) == [b.id, a.id, c.id]
-    page = client_request.post("meetings.remove_case", meeting_id=meeting.id,
-                               case_id=case_ids[0], _data={"removed_reason": ""},
+    page = client_request.post("meetings.change_cases", meeting_id=meeting.id,
+                               _data={"remove": case_ids[0],
+                                      f"removed_reason-{case_ids[0]}": ""},
                                _expected_status=400)
     assert "Enter the reason for removing" in page.get_text()
-    client_request.post("meetings.remove_case", meeting_id=meeting.id, case_id=case_ids[0],
-                        _data={"removed_reason": "Admitted to hospital"})
+    client_request.post("meetings.change_cases", meeting_id=meeting.id,
+                        _data={"remove": case_ids[0],
+                               f"removed_reason-{case_ids[0]}": "Admitted to hospital"})
     assert _order(app, meeting) == [b.id, c.id]
     # A removed case can be put back, its history kept.
     _add_case(client_request, meeting, a)
