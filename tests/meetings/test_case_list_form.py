@@ -216,3 +216,27 @@ def test_a_search_is_audited_as_a_search_and_the_meeting_not_as_a_patient_list(
     assert search.changes["shown"] == search.changes["matched"] == 1
     assert search.changes["patients"] == [team.patients[1].id]
     assert "Whitfield" not in str(search.changes) and search.changes["search_hmac"]
+
+
+def test_hostile_text_in_a_case_is_written_as_text(app, client_request, team, meeting):
+    """Each case's <li> is written in Python (case_list_html), not by Jinja's autoescape:
+    markup typed in a name, a reason or a referrer comes back as text."""
+    from mdt.patients.models import Patient
+    from tests.test_hostile_input import _no_markup_from
+
+    evil = "\"><img src=x onerror=alert(1)><script>alert(2)</script>"
+    patient = team.patients[0]
+    with app.app_context():
+        db.session.get(Patient, patient.id).given_name = evil
+        db.session.commit()
+    client_request.sign_in(team.chair)
+    client_request.post("meetings.add_case", meeting_id=meeting.id, _data={
+        "patient_id": patient.id, "reason": evil, "urgency": "urgent", "presenter_id": "",
+        "referred_by": evil}, _expected_status=303)
+    page = client_request.get("meetings.show", meeting_id=meeting.id)
+    html = str(page)
+    _no_markup_from(evil, html)
+    item = page.select_one("li.case-row")
+    assert evil in item.select_one(".app-case__reason").get_text()
+    assert evil in item.select_one("h3 a").get_text()
+    assert evil in item.select_one("button[name=remove]").get_text()
