@@ -29,7 +29,7 @@ class OutboxTransport:
     def __exit__(self, *exc):
         return False
 
-    def send(self, message: Message, recipient: str) -> str | None:
+    def send(self, message, recipient: str) -> str | None:
         return message.as_string()  # kept on the row for the development outbox
 
 
@@ -85,7 +85,80 @@ class SmtpTransport:
             raise Transient(f"Cannot reach the mail server: {_describe(exc)}") from None
         return client
 
-    def send(self, message: Message, recipient: str) -> str | None:
+    def send(self, message, recipient: str) -> str | None:
+        """A prepared message (emails.Prepared: bytes as they go on the wire) or an
+        email.message.Message. A connection the server dropped between two messages (idle,
+        or a limit of messages per connection) is opened again and the message tried once
+        more: nothing of it had been accepted."""
+        if isinstance(message, Message):
+            return self._send_message(message, recipient)
+        options = ["SMTPUTF8", "BODY=8BITMIME"] if message.international else []
+        for again in (False, True):
+            if self.client is None:
+                self.client = self._connect()
+            try:
+                self._envelope(message, recipient, options)
+                break
+            except _Reopen as exc:
+                self.close()
+                if again:
+                    raise Transient(f"Mail server connection lost: {exc}") from None
+        try:
+            code, reply = self.client.data(message.content)
+        except smtplib.SMTPResponseException as exc:  # DATA itself refused
+            code, reply = exc.smtp_code, exc.smtp_error
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            raise Transient(f"Mail server connection lost: {_describe(exc)}") from None
+        if code != 250:
+            self._after_refusal(code)
+            raise _by_code(code, f"Mail server said {code} {_text(reply)}",
+                           lost=code == 421) from None
+        return None
+
+    def _envelope(self, message, recipient: str, options: list[str]) -> None:
+        """MAIL and RCPT, as smtplib.sendmail says them. Raises _Reopen when the connection
+        turns out to be gone (or the server closes it, 421) before any of it went."""
+        client = self.client
+        if options and not client.has_extn("smtputf8"):
+            raise Permanent("An address beyond ASCII, and the mail server cannot take it")
+        size = [f"size={len(message.content)}"] if client.has_extn("size") else []
+        if options:
+            client.command_encoding = "utf-8"
+        try:  # (smtplib's mail() and rcpt() parse each address again: these are plain)
+            code, reply = _command(client, "mail", f"FROM:<{message.sender}>", [*size, *options])
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _Reopen(_describe(exc)) from None
+        if code == 421:
+            raise _Reopen(f"{code} {_text(reply)}")
+        if code != 250:
+            self._after_refusal(code)
+            raise _by_code(code, f"Mail server said {code} {_text(reply)}", lost=False)
+        try:
+            code, reply = _command(client, "rcpt", f"TO:<{recipient}>", [])
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            raise Transient(f"Mail server connection lost: {_describe(exc)}") from None
+        if code not in (250, 251):
+            self._after_refusal(code)
+            raise _by_code(code, f"Address refused: {code} {_text(reply)}", lost=code == 421)
+
+    def _after_refusal(self, code: int) -> None:
+        """A refused message: the connection reset for the next one (closed after 421)."""
+        if code == 421:
+            self.close()
+            return
+        try:
+            self.client.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        self.client = None
+
+    def _send_message(self, message: Message, recipient: str) -> str | None:
         if self.client is None:
             self.client = self._connect()
         sender = parseaddr(str(message["From"]))[1]
@@ -105,6 +178,17 @@ class SmtpTransport:
             self.client = None
             raise Transient(f"Mail server connection lost: {_describe(exc)}") from None
         return None
+
+
+def _command(client: smtplib.SMTP, verb: str, argument: str, options: list[str]):
+    if "\r" in argument or "\n" in argument or ">" in argument[:-1]:
+        raise Permanent("Not a plain email address")
+    client.putcmd(verb, " ".join((argument, *options)))
+    return client.getreply()
+
+
+class _Reopen(Exception):
+    """The connection was gone before the message began: open another and try again."""
 
 
 def _text(value) -> str:
