@@ -217,6 +217,8 @@ def _prepare(row, firsts, calendars, config):
     """The message for a row, or (status, reason) when it should not go after all."""
     calendar = None
     if row.kind in CALENDAR_KINDS:
+        if row.subject not in calendars:  # (a caller that did not read them first)
+            calendars.update(_calendars([row], config["BASE_URL"]))
         calendar = calendars[row.subject]
         if isinstance(calendar, Exception):
             raise calendar
