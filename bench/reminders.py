@@ -11,6 +11,14 @@ message arrived twice. The SMTP server runs in this process, beside the worker: 
 the figure moves with whatever else the machine is doing (REMINDER_BATCH_SIZE to try others;
 BENCH_WORKER_LOG=path keeps the worker's log).
 
+The local server offers PIPELINING (RFC 2920), as real mail servers do (BENCH_PIPELINING=0:
+it does not). The floor, measured in the same run right after the sending: a bare client in
+a process of its own (smtplib's connection, one for all) sending the same messages, byte for
+byte as the server received them, to the same server, in as few round trips as the server
+allows (MAIL, RCPT and DATA in one write when it offers PIPELINING, as the worker does). The
+ratio worker/floor is the figure that load on the machine cancels out of. The load average is
+printed at the start and at the end.
+
     .venv/bin/python bench/reminders.py [N]
 """
 
@@ -50,18 +58,80 @@ from mdt.timeutil import london_to_utc, london_today, utcnow  # noqa: E402
 PER_MEETING = 50
 
 
+SAMPLE = 1000  # messages kept as the server received them, for the floor
+
+
+PIPELINING = os.environ.get("BENCH_PIPELINING", "1") != "0"
+
+
 class Counter:
     def __init__(self):
         self.ids: list[bytes] = []
+        self.sample: list[tuple[str, str, bytes]] = []  # (from, to, content)
         self.lock = threading.Lock()
+        self.counting = True
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        extra = ["250-PIPELINING"] if PIPELINING else []
+        return [*responses[:-1], *extra, responses[-1]]
 
     async def handle_DATA(self, server, session, envelope):
+        if not self.counting:  # the floor's own messages
+            return "250 OK"
         head = envelope.content.split(b"\r\n\r\n", 1)[0]
         message_id = next((line for line in head.split(b"\r\n")
                            if line.lower().startswith(b"message-id:")), b"")
         with self.lock:
             self.ids.append(message_id)
+            if len(self.sample) < SAMPLE and len(self.ids) % 10 == 1:  # every kind
+                self.sample.append((envelope.mail_from, envelope.rcpt_tos[0],
+                                    envelope.content))
         return "250 OK"
+
+
+FLOOR_CLIENT = """
+import pickle, re, smtplib, sys, time
+messages = pickle.load(open(sys.argv[1], "rb"))
+count = int(sys.argv[3])
+client = smtplib.SMTP("127.0.0.1", int(sys.argv[2]))
+client.ehlo()
+pipelining = client.has_extn("pipelining")
+start = time.perf_counter()
+for n in range(count):
+    sender, to, content = messages[n % len(messages)]
+    if not pipelining:
+        client.sendmail(sender, [to], content)
+        continue
+    client.send(f"MAIL FROM:<{sender}>\\r\\nRCPT TO:<{to}>\\r\\nDATA\\r\\n")
+    replies = [client.getreply()[0] for _ in range(3)]
+    assert replies == [250, 250, 354], replies
+    client.send(re.sub(rb"(?m)^\\.", b"..", content) + b".\\r\\n")
+    assert client.getreply()[0] == 250
+print(count / (time.perf_counter() - start))
+client.quit()
+"""
+
+
+def smtp_floor(sink: Counter, port: int, folder: str, count: int = 2000) -> float:
+    """Emails/s of a bare smtplib client over one connection, the same messages, the same
+    server (in a process of its own, as the worker is)."""
+    import pickle
+
+    path = os.path.join(folder, "floor.pickle")
+    with open(path, "wb") as out:
+        pickle.dump(sink.sample, out)
+    sink.counting = False
+    try:
+        result = subprocess.run([sys.executable, "-c", FLOOR_CLIENT, path, str(port),
+                                 str(count)], capture_output=True, text=True, check=True)
+    finally:
+        sink.counting = True
+    return float(result.stdout.strip())
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def free_port() -> int:
@@ -157,6 +227,9 @@ def main() -> int:
     app = create_app(settings)
     worker = None
     try:
+        print(f"load average at the start: {load()} ({os.cpu_count()} cores); database: "
+              f"{database.split(':', 1)[0]}; batch {settings['REMINDER_BATCH_SIZE']}; the "
+              f"server {'offers' if PIPELINING else 'does not offer'} PIPELINING")
         started = time.perf_counter()
         build(app, people)
         print(f"data: {people} people, {total} reminders to send "
@@ -189,11 +262,17 @@ def main() -> int:
                 time.sleep(0.1)
             db.session.remove()
         duplicates = len(sink.ids) - len(set(sink.ids))
+        rate = len(sink.ids) / (done - planned)
+        floor = smtp_floor(sink, smtp_port, folder)
         print(f"planned and queued {summary.added} reminders in {planned - start:.2f} s")
         print(f"sent {len(sink.ids)} emails in {done - planned:.2f} s with one worker "
-              f"({len(sink.ids) / (done - planned):.0f} emails/s)")
+              f"({rate:.0f} emails/s)")
+        print(f"floor: a bare client, one connection, the same messages"
+              f"{', pipelined' if PIPELINING else ''}: {floor:.0f} emails/s; worker/floor "
+              f"{rate / floor:.2f}")
         print(f"overall: {len(sink.ids) / (done - start):.0f} reminders/s "
-              f"(plan + send, {done - start:.1f} s); duplicates: {duplicates}")
+              f"(plan + send, {done - start:.1f} s); duplicates: {duplicates}; "
+              f"load average at the end: {load()}")
         return 0 if duplicates == 0 and len(sink.ids) == total else 1
     finally:
         if worker is not None and worker.poll() is None:

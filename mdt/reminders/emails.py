@@ -4,15 +4,22 @@ Pure functions (no Flask, no database), so every wording is unit-tested.
 No patient-identifiable data goes in: the payloads the planner makes hold counts, dates,
 meeting titles and links only, and these builders add nothing else. A link needs signing in."""
 
+import random
+import re
+import secrets
+import sys
+from binascii import b2a_base64
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from mdt.timeutil import format_date, to_london
 
@@ -226,3 +233,139 @@ def build_message(item: Content, *, to: str, sender: str, unsubscribe_url: str,
         part.set_param("method", method)
         message.attach(part)
     return message
+
+
+# --- the fast path: a message built from a prepared skeleton ---------------------------
+# build_message above is the reference: email.mime objects flattened by the email package's
+# generator, which costs more than sending the message (header objects, folding, a regex
+# over the whole text for the boundary). prepare() writes the same bytes directly
+# (tests/reminders/test_emails.py holds the two equal, byte for byte, for every kind and for
+# subjects, senders and addresses hypothesis makes up), and fills the text and HTML from
+# the templates rendered once per shape of content, with slots for the values.
+
+CRLF = "\r\n"
+MAX_LINE = 78  # the compat32 policy's max_line_length, which folds headers
+_BOUNDARY_WIDTH = len(repr(sys.maxsize - 1))
+_SLOT = "slot" + secrets.token_hex(8)  # where a value goes in a prepared skeleton
+_PART_HEAD = {  # what MIMEText(text, subtype, "utf-8") writes before its payload
+    "plain": 'Content-Type: text/plain; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
+             "Content-Transfer-Encoding: base64\r\n\r\n",
+    "html": 'Content-Type: text/html; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n",
+}
+_CALENDAR_HEAD = ("MIME-Version: 1.0\r\nContent-Transfer-Encoding: base64\r\n"
+                  'Content-Type: text/calendar; charset="utf-8"; method="{}"\r\n\r\n')
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message as it goes on the wire (CRLF line ends), and its envelope sender."""
+    sender: str
+    content: bytes
+    international: bool = False  # an address beyond ASCII: needs the server's SMTPUTF8
+
+    def as_string(self) -> str:
+        return self.content.decode("ascii").replace(CRLF, "\n")
+
+
+def _header(name: str, value) -> str:
+    """One header line as the compat32 generator writes it: as it is when it is plain ASCII
+    and fits, else folded and encoded by the email package itself."""
+    if isinstance(value, str) and value.isascii() and len(name) + len(value) + 2 <= MAX_LINE \
+            and value.isprintable() and "  " not in value and value == value.strip():
+        return f"{name}: {value}{CRLF}"
+    if isinstance(value, str):
+        value = Header(value, header_name=name)
+    return f"{name}: {value.encode(linesep=CRLF, maxlinelen=MAX_LINE)}{CRLF}"
+
+
+def _base64(text: str) -> str:
+    """The payload as email.base64mime.body_encode writes it (76-character lines), CRLF."""
+    data = text.encode("utf-8")
+    return "".join(b2a_base64(data[i:i + 57]).decode("ascii")[:-1] + CRLF
+                   for i in range(0, len(data), 57))
+
+
+_SLOT_NAME = re.compile(f"{_SLOT}-([a-z]+[0-9]*)-")
+
+
+def _slot(name: str) -> str:
+    return f"{_SLOT}-{name}-"
+
+
+@lru_cache(maxsize=64)
+def _skeleton(lines: int, items: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The two templates rendered once for a shape of content (how many lines and summary
+    rows: all the templates' logic depends on), with a named slot for every value; split
+    into literal text and slot names, alternately."""
+    shape = Content(_slot("subject"), _slot("heading"),
+                    tuple(_slot(f"line{n}") for n in range(lines)),
+                    tuple((_slot(f"label{n}"), _slot(f"value{n}")) for n in range(items)),
+                    _slot("button"), _slot("link"))
+    text, html = render(shape, _slot("unsubscribe"), _slot("topic"))
+    return tuple(_SLOT_NAME.split(text)), tuple(_SLOT_NAME.split(html))
+
+
+def _fill(pieces: tuple[str, ...], values: dict, html: bool) -> str:
+    out = list(pieces)
+    for n in range(1, len(out), 2):
+        value = values[out[n]]
+        out[n] = str(escape(value)) if html else value  # as Jinja's autoescape does
+    return "".join(out)
+
+
+def render_prepared(item: Content, unsubscribe_url: str, topic_label: str) -> tuple[str, str]:
+    """What render() returns, from the prepared skeleton: no template runs per message."""
+    text, html = _skeleton(len(item.lines), len(item.items))
+    values = {"subject": item.subject, "heading": item.heading, "button": item.button,
+              "link": item.link, "unsubscribe": unsubscribe_url, "topic": topic_label}
+    for n, line in enumerate(item.lines):
+        values[f"line{n}"] = line
+    for n, (label, value) in enumerate(item.items):
+        values[f"label{n}"], values[f"value{n}"] = label, value
+    return _fill(text, values, False), _fill(html, values, True)
+
+
+@lru_cache(maxsize=64)
+def _calendar_part(ics: bytes, method: str) -> str:
+    return _CALENDAR_HEAD.format(method) + _base64(ics.decode("utf-8"))
+
+
+@lru_cache(maxsize=8)
+def _address(sender: str) -> str:
+    return parseaddr(sender)[1]
+
+
+def boundary() -> str:
+    """As the email package makes one: fifteen '=', a random number, '=='. (It then
+    searches the parts for it; here the parts are base64 and headers of our own, which
+    cannot hold a line starting '--=', so there is nothing to search.)"""
+    return "=" * 15 + f"{random.randrange(sys.maxsize):0{_BOUNDARY_WIDTH}d}" + "=="
+
+
+def prepare(item: Content, *, to: str, sender: str, unsubscribe_url: str,
+            topic_label: str, message_id: str, sent_at: datetime,
+            calendar: tuple[bytes, str] | None = None, boundary_text: str | None = None
+            ) -> Prepared:
+    """The bytes build_message's message flattens to (as smtplib.send_message sends it)."""
+    text, html = render_prepared(item, unsubscribe_url, topic_label)
+    mark = boundary_text or boundary()
+    subject = " ".join(item.subject.split())
+    head = "".join((
+        f'Content-Type: multipart/alternative;{CRLF} boundary="{mark}"{CRLF}'
+        if len(mark) == 36 else _header("Content-Type",
+                                        f'multipart/alternative; boundary="{mark}"'),
+        "MIME-Version: 1.0", CRLF,
+        _header("Subject", subject if subject.isascii() else Header(subject, "utf-8")),
+        _header("From", sender), _header("To", to),
+        _header("Date", format_datetime(sent_at)), _header("Message-ID", message_id),
+        _header("List-Unsubscribe", f"<{unsubscribe_url}>"),
+        "Auto-Submitted: auto-generated", CRLF, "X-Auto-Response-Suppress: All", CRLF, CRLF))
+    parts = [_PART_HEAD["plain"] + _base64(text), _PART_HEAD["html"] + _base64(html)]
+    if calendar is not None:
+        parts.append(_calendar_part(*calendar))
+    line = f"--{mark}{CRLF}"
+    body = line + f"{CRLF}{line}".join(parts) + f"{CRLF}--{mark}--{CRLF}"
+    envelope = _address(sender)
+    return Prepared(envelope, (head + body).encode("ascii"),
+                    not (envelope.isascii() and to.isascii()))

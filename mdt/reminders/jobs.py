@@ -12,10 +12,11 @@ import logging
 import secrets
 from datetime import timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 
 from flask import current_app
 from rq import get_current_job
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from mdt.extensions import db
 from mdt.reminders import emails, tokens, transport
@@ -42,45 +43,81 @@ def send_batch(reminder_ids: list[int]) -> int:
 
 # Core statements on the table: the ORM's bulk-update bookkeeping cost more than a send.
 _table = Reminder.__table__
+_c = _table.c
+# What a send needs of a row (plain rows, not ORM objects).
+_COLUMNS = (_c.id, _c.kind, _c.subject, _c.recipient, _c.payload, _c.attempts, _c.expires_at,
+            _c.created_at)
+_MINE = (_c.claim_token == bindparam("token"), _c.status == "sending")
+_SENT = update(_table).where(_c.id == bindparam("rid"), *_MINE).values(
+    status="sent", sent_at=bindparam("at", type_=_c.sent_at.type),
+    updated_at=bindparam("at", type_=_c.updated_at.type), last_error="",
+    transport=bindparam("via"), message=bindparam("kept"), attempts=_c.attempts + 1)
 
 
-def _claim(ids, now, token) -> list[Reminder]:
+def _claim(ids, now, token) -> list:
     """Rows of this batch still to send and due (a row backing off after a failure waits
-    for its next_attempt_at, whoever runs the job). Claiming is not an attempt: only a row
-    actually handed to the mail server counts one."""
+    for its next_attempt_at, whoever runs the job), claimed in one statement and one
+    commit. Claiming is not an attempt: only a row actually handed to the mail server
+    counts one."""
     stale = now - timedelta(seconds=current_app.config["REMINDER_SENDING_TIMEOUT"])
     db.session.execute(
         update(_table).where(
-            Reminder.id.in_(list(ids)), Reminder.sent_at.is_(None),
-            or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
-            or_(Reminder.status.in_(("pending", "queued")),
-                (Reminder.status == "sending") & (Reminder.claimed_at < stale)))
+            _c.id.in_(list(ids)), _c.sent_at.is_(None),
+            or_(_c.next_attempt_at.is_(None), _c.next_attempt_at <= now),
+            or_(_c.status.in_(("pending", "queued")),
+                (_c.status == "sending") & (_c.claimed_at < stale)))
         .values(status="sending", claimed_at=now, claim_token=token, updated_at=now))
     db.session.commit()
-    return list(db.session.scalars(select(Reminder).where(
-        Reminder.id.in_(list(ids)), Reminder.claim_token == token,
-        Reminder.status == "sending").order_by(Reminder.id)))
+    return list(db.session.execute(select(*_COLUMNS).where(
+        _c.id.in_(list(ids)), _c.claim_token == token, _c.status == "sending")
+        .order_by(_c.id)))
 
 
-def _finish(row: Reminder, token: str, **values) -> bool:
-    _quick_commit()
-    done = db.session.execute(update(_table).where(
-        Reminder.id == row.id, Reminder.claim_token == token, Reminder.status == "sending")
-        .values(updated_at=utcnow(), **values)).rowcount
-    db.session.commit()
-    if not done:
-        log.warning("reminder %s was taken over by another job while this one sent it", row.id)
-    return bool(done)
+class Marks:
+    """Each row's outcome, committed on its own the moment it is known: one statement in
+    autocommit on a connection of its own, one round trip (PostgreSQL: without waiting for
+    the disk; only a crash of the database server itself in the next fraction of a second
+    could lose a mark, and so send that message again, with the same Message-ID). A row is
+    marked sent before the next message is handed over, so a worker killed at any moment
+    leaves at most the one message in flight unmarked. Rows settled together (the rest of
+    a batch when the connection is lost) go in one statement per outcome."""
 
+    def __init__(self, token: str):
+        self.token = token
+        bind = db.session.get_bind()
+        self.own = not isinstance(bind, Connection)
+        # (A test rolled back at its end hands the session its one connection: the marks
+        # go on it, inside the test's transaction.)
+        self.connection = bind.connect().execution_options(isolation_level="AUTOCOMMIT") \
+            if self.own else bind
+        self.postgres = self.own and self.connection.dialect.name == "postgresql"
+        if self.postgres:
+            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
 
-def _quick_commit() -> None:
-    """A row's mark is committed without waiting for the disk (PostgreSQL's
-    synchronous_commit off, for this transaction only): a killed worker still leaves it
-    marked, as the database has it; only a crash of the database server itself in the
-    next fraction of a second could lose a mark, and so send that message again (with the
-    same Message-ID). The wait for the disk was most of the time a mark took."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    def sent(self, row_id: int, via: str, kept: str | None) -> bool:
+        done = self.connection.execute(_SENT, {"rid": row_id, "token": self.token,
+                                               "at": utcnow(), "via": via, "kept": kept})
+        if not done.rowcount:
+            log.warning("reminder %s was taken over by another job while this one sent it",
+                        row_id)
+        return bool(done.rowcount)
+
+    def settle(self, ids, **values) -> int:
+        """Rows of this claim to another state, in one statement."""
+        if not ids:
+            return 0
+        return self.connection.execute(
+            update(_table).where(_c.id.in_(list(ids)), *_MINE)
+            .values(updated_at=utcnow(), **values), {"token": self.token}).rowcount
+
+    def close(self) -> None:
+        if not self.own:
+            return
+        try:
+            if self.postgres:
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+        finally:
+            self.connection.close()
 
 
 def backoff(attempts: int, base: int, cap: int) -> int:
@@ -88,7 +125,7 @@ def backoff(attempts: int, base: int, cap: int) -> int:
     return min(base * 2 ** max(attempts - 1, 0), cap)
 
 
-def give_up_reason(row: Reminder, now) -> str | None:
+def give_up_reason(row, now) -> str | None:
     """A row gives up only when its news is no longer useful (its window has closed: the
     meeting began, the digest's day is over) or after GIVE_UP_AFTER, never because a mail
     server was away for a while."""
@@ -101,20 +138,24 @@ def give_up_reason(row: Reminder, now) -> str | None:
     return None
 
 
-def _release(row: Reminder, token: str, reason: str, tried: bool = True) -> None:
+def _release(marks: Marks, rows, reason: str, tried: bool = True) -> None:
     """Back to queued for a later try (an attempt counted only if it was really tried),
-    or failed once its news is no longer useful."""
+    or failed once its news is no longer useful: one statement per outcome."""
     config, now = current_app.config, utcnow()
-    attempts = row.attempts + (1 if tried else 0)
-    gone = give_up_reason(row, now)
-    if gone:
-        _finish(row, token, status="failed", attempts=attempts,
-                last_error=f"{reason} (gave up: {gone})"[:2000])
-        return
-    wait = backoff(max(attempts, 1), config["REMINDER_RETRY_BASE"],
-                   config["REMINDER_RETRY_CAP"])
-    _finish(row, token, status="queued", attempts=attempts, last_error=reason[:2000],
-            next_attempt_at=now + timedelta(seconds=wait))
+    groups: dict[tuple, list[int]] = {}
+    for row in rows:
+        attempts = row.attempts + (1 if tried else 0)
+        gone = give_up_reason(row, now)
+        outcome = ("failed", attempts, f"{reason} (gave up: {gone})"[:2000]) if gone else \
+            ("queued", attempts, reason[:2000])
+        groups.setdefault(outcome, []).append(row.id)
+    for (status, attempts, why), ids in groups.items():
+        values = {"status": status, "attempts": attempts, "last_error": why}
+        if status == "queued":
+            wait = backoff(max(attempts, 1), config["REMINDER_RETRY_BASE"],
+                           config["REMINDER_RETRY_CAP"])
+            values["next_attempt_at"] = now + timedelta(seconds=wait)
+        marks.settle(ids, **values)
 
 
 def _firsts(rows) -> set[int]:
@@ -128,42 +169,59 @@ def _firsts(rows) -> set[int]:
     return {r.id for r in wanted if (r.subject, r.recipient) not in told}
 
 
-def _calendar(row: Reminder, cache: dict, base_url: str):
-    """(ics bytes, method) from the calendar code, for the meeting or series as it is now."""
+def _calendars(rows, base_url: str) -> dict:
+    """{subject: (ics bytes, method) or None} from the calendar code, for each meeting or
+    series of the batch's invitations as it is now (an exception in place of one that could
+    not be built: its rows fail, the others go)."""
     from mdt.calendar import invitations
     from mdt.meetings.models import Meeting, MeetingSeries
 
-    if row.subject not in cache:
-        kind, _, ident = row.subject.partition(":")
-        found = None
-        if kind == "meeting":
-            meeting = db.session.get(Meeting, int(ident))
-            found = invitations.meeting_invitation(meeting, base_url) if meeting else None
-        elif kind == "series":
-            series = db.session.get(MeetingSeries, int(ident))
-            found = invitations.series_invitation(series, base_url) if series else None
-        cache[row.subject] = (found.ics, found.method) if found else None
-    return cache[row.subject]
+    found: dict = {}
+    for subject in sorted({r.subject for r in rows if r.kind in CALENDAR_KINDS}):
+        kind, _, ident = subject.partition(":")
+        try:
+            made = None
+            if kind == "meeting":
+                meeting = db.session.get(Meeting, int(ident))
+                made = invitations.meeting_invitation(meeting, base_url) if meeting else None
+            elif kind == "series":
+                series = db.session.get(MeetingSeries, int(ident))
+                made = invitations.series_invitation(series, base_url) if series else None
+            found[subject] = (made.ics, made.method) if made else None
+        except Exception as exc:  # noqa: BLE001 - its rows fail with the reason
+            log.exception("the calendar of %s could not be built", subject)
+            db.session.rollback()
+            found[subject] = exc
+    return found
 
 
-def message_for(row: Reminder, first: bool, calendar, config, now):
+@lru_cache(maxsize=8)
+def _domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+
+
+def message_for(row, first: bool, calendar, config, now) -> emails.Prepared:
     base_url = config["BASE_URL"]
     item = emails.content(row.kind, row.payload, base_url, first)
     topic = topic_of(row.kind)
     token = tokens.make(config["SECRET_KEY"], row.recipient, topic)
-    domain = parseaddr(config["REMINDER_FROM"])[1].rpartition("@")[2] or "localhost"
-    return emails.build_message(
+    domain = _domain(config["REMINDER_FROM"])
+    return emails.prepare(
         item, to=row.recipient, sender=config["REMINDER_FROM"],
         unsubscribe_url=f"{base_url}/reminders/unsubscribe/{token}",
         topic_label=TOPICS[topic][0], message_id=f"<reminder-{row.id}@{domain}>",
         sent_at=now, calendar=calendar)
 
 
-def _prepare(row: Reminder, firsts, cache, config):
+def _prepare(row, firsts, calendars, config):
     """The message for a row, or (status, reason) when it should not go after all."""
     calendar = None
     if row.kind in CALENDAR_KINDS:
-        calendar = _calendar(row, cache, config["BASE_URL"])
+        if row.subject not in calendars:  # (a caller that did not read them first)
+            calendars.update(_calendars([row], config["BASE_URL"]))
+        calendar = calendars[row.subject]
+        if isinstance(calendar, Exception):
+            raise calendar
         if calendar is None:
             return ("withdrawn", "The meeting no longer exists")
         if row.kind == "meeting_invitation" and calendar[1] != "REQUEST":
@@ -180,47 +238,49 @@ def _send(reminder_ids) -> int:
         _send_later(waiting)
     if not rows:
         return 0
+    # Every read first (whose first invitation, the calendars), then a loop that talks only
+    # to the mail server and writes only the marks.
     firsts = _firsts(rows)
-    cache: dict = {}
+    calendars = _calendars(rows, config["BASE_URL"])
+    db.session.commit()
     sent, later = 0, []
-    pending = list(rows)
+    pending = list(reversed(rows))  # popped from the end: in id order
+    marks = Marks(token)
     try:
         with transport.for_config(config) as mailer:
             while pending:
-                row = pending.pop(0)
+                row = pending.pop()
                 try:
-                    message = _prepare(row, firsts, cache, config)
+                    message = _prepare(row, firsts, calendars, config)
                     if isinstance(message, tuple):
-                        _finish(row, token, status=message[0], last_error=message[1])
+                        marks.settle([row.id], status=message[0], last_error=message[1])
                         continue
                     kept = mailer.send(message, row.recipient)
                 except transport.Permanent as exc:
-                    _finish(row, token, status="failed", last_error=str(exc)[:2000])
+                    marks.settle([row.id], status="failed", last_error=str(exc)[:2000])
                     continue
                 except transport.Transient as exc:
-                    _release(row, token, str(exc))
+                    _release(marks, [row], str(exc))
                     later.append(row.id)
                     if exc.connection_lost:  # the rest of the batch cannot go either
-                        for rest in pending:  # (not tried: no attempt counted)
-                            _release(rest, token, str(exc), tried=False)
-                            later.append(rest.id)
+                        _release(marks, pending, str(exc), tried=False)  # (not tried)
+                        later.extend(r.id for r in pending)
                         pending = []
                     continue
                 except Exception as exc:  # noqa: BLE001 - a bug in one message, not all
                     log.exception("reminder %s could not be built", row.id)
-                    db.session.rollback()
-                    _finish(row, token, status="failed",
-                            last_error=f"Could not build the email: {type(exc).__name__}")
+                    marks.settle([row.id], status="failed",
+                                 last_error=f"Could not build the email: {type(exc).__name__}")
                     continue
                 # Marked sent at once: a crash can only double the one message in flight.
-                if _finish(row, token, status="sent", sent_at=utcnow(), last_error="",
-                           transport=mailer.name, message=kept,
-                           attempts=row.attempts + 1):
+                if marks.sent(row.id, mailer.name, kept):
                     sent += 1
     finally:
-        for row in pending:  # an unexpected error: leave nothing claimed
-            db.session.rollback()
-            _release(row, token, "The job stopped before sending this", tried=False)
+        try:
+            if pending:  # an unexpected error: leave nothing claimed
+                _release(marks, pending, "The job stopped before sending this", tried=False)
+        finally:
+            marks.close()
     if later:
         _send_later(later)
     return sent

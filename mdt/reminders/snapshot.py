@@ -85,12 +85,20 @@ def _meetings(now: datetime, teams) -> list[MeetingData]:
             .where(Case.meeting_id.in_(ids), Case.status != "removed")
             .group_by(Case.meeting_id)).all())
     blocks: dict[int, dict] = {i: {} for i in ids}
-    user_ids = {p.user_id for found in people.values() for p in found if p.user_id}
-    for (meeting_id, user_id), block in timing.blocks_for_people(
-            [m for m in rows if m.status == "scheduled"], user_ids).items():
-        blocks[meeting_id][user_id] = {"count": block.count,
-                                       "starts_at": _iso(block.starts_at),
-                                       "ends_at": _iso(block.ends_at)}
+    # A team at a time: blocks_for_people weighs every person against every meeting it is
+    # given, so one call for a whole ICB (a thousand meetings, five thousand people) was
+    # most of a full pass; a team's meetings with the team's invitees is what is needed.
+    by_team: dict[int, list[Meeting]] = {}
+    for meeting in rows:
+        if meeting.status == "scheduled":
+            by_team.setdefault(meeting.team_id, []).append(meeting)
+    for team_meetings in by_team.values():
+        user_ids = {p.user_id for m in team_meetings for p in people[m.id] if p.user_id}
+        for (meeting_id, user_id), block in timing.blocks_for_people(team_meetings,
+                                                                     user_ids).items():
+            blocks[meeting_id][user_id] = {"count": block.count,
+                                           "starts_at": _iso(block.starts_at),
+                                           "ends_at": _iso(block.ends_at)}
     return [MeetingData(id=m.id, team_id=m.team_id, title=m.title, starts_at=m.starts_at,
                         ends_at=m.ends_at, status=m.status, sequence=m.sequence,
                         location=m.location or "", series_id=m.series_id,

@@ -64,13 +64,30 @@ class Sink:
         self.hold = None
         self.holding = threading.Event()
         self.release = threading.Event()
+        self.pipelining = False  # offer PIPELINING (RFC 2920), as real mail servers do
+        self.closing = 0  # MAIL commands answered "421 closing" (a server's limit per connection)
 
     def reset(self):
         with self.lock:
             self.messages.clear()
-        self.refuse, self.reject, self.hold = 0, set(), None
+        self.refuse, self.reject, self.hold, self.pipelining = 0, set(), None, False
+        self.closing = 0
         self.holding.clear()
         self.release.set()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        extra = ["250-PIPELINING"] if self.pipelining else []
+        return [*responses[:-1], *extra, responses[-1]]  # (the last is "250 HELP")
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.closing > 0:
+            self.closing -= 1
+            server.transport.close()  # after the reply: the connection is gone
+            return "421 4.7.0 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:

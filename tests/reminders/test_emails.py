@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdt.reminders import emails, tokens
 
@@ -107,3 +109,92 @@ def test_a_title_beyond_ascii_is_encoded_in_the_subject():
     parsed = message_from_bytes(raw, policy=policy.default)
     assert parsed["Subject"].startswith("Invitation: Riverside MDT – Zoë's team")
     assert "Zoë" in parsed.get_body(("plain",)).get_content()
+
+
+# --- the fast path: the same bytes as the email package's, without it --------------------
+
+def _reference(item, boundary, **fields) -> bytes:
+    """What smtplib.send_message put on the wire for build_message's message."""
+    import io
+    from email.generator import BytesGenerator
+
+    message = emails.build_message(item, **fields)
+    message.set_boundary(boundary)
+    out = io.BytesIO()
+    BytesGenerator(out, policy=message.policy.clone(linesep="\r\n")).flatten(
+        message, linesep="\r\n")
+    return out.getvalue()
+
+
+FIELDS = dict(to="priya@example.nhs.uk", sender="Neighbourhood MDT <no-reply@example.nhs.uk>",
+              unsubscribe_url=f"{BASE}/reminders/unsubscribe/abc", topic_label="Things",
+              message_id="<reminder-1@example.nhs.uk>", sent_at=NOW)
+ICS = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nSUMMARY:Zo\xc3\xab\r\nEND:VCALENDAR\r\n"
+
+
+@pytest.mark.parametrize("kind", sorted(PAYLOADS))
+@pytest.mark.parametrize("first", [True, False])
+def test_the_prepared_message_is_byte_for_byte_the_email_packages(kind, first):
+    item = emails.content(kind, PAYLOADS[kind], BASE, first)
+    calendar = (ICS, "CANCEL" if kind == "meeting_cancellation" else "REQUEST") \
+        if kind in ("meeting_invitation", "series_invitation", "meeting_cancellation") else None
+    mark = emails.boundary()
+    prepared = emails.prepare(item, boundary_text=mark, calendar=calendar, **FIELDS)
+    assert prepared.content == _reference(item, mark, calendar=calendar, **FIELDS)
+    assert prepared.sender == "no-reply@example.nhs.uk" and not prepared.international
+    parsed = message_from_bytes(prepared.content, policy=policy.default)
+    assert [p.get_content_type() for p in parsed.iter_parts()][:2] == ["text/plain",
+                                                                       "text/html"]
+    if calendar:  # the iCalendar part: its method, and the calendar's bytes intact
+        part = list(parsed.iter_parts())[2]
+        assert part.get_param("method") == calendar[1]
+        assert part.get_payload(decode=True) == ICS
+
+
+def test_each_reader_gets_their_own_unsubscribe_link_from_one_rendering():
+    item = emails.content("meeting_invitation", PAYLOADS["meeting_invitation"], BASE)
+    links = [f"{BASE}/reminders/unsubscribe/{n}&x" for n in range(3)]
+    for link in links:
+        mark = emails.boundary()
+        fields = dict(FIELDS, unsubscribe_url=link)
+        assert emails.prepare(item, boundary_text=mark, **fields).content == \
+            _reference(item, mark, **fields)
+
+
+_title = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=_title, location=st.text(max_size=40),
+       local=st.from_regex(r"[a-z0-9.]{1,60}", fullmatch=True),
+       name=st.text(st.characters(min_codepoint=32, max_codepoint=0x24F), max_size=50),
+       token=st.from_regex(r"[A-Za-z0-9_.-]{1,120}", fullmatch=True))
+def test_prepared_equals_the_email_package_whatever_the_words(title, location, local, name,
+                                                             token):
+    """Titles people type (any script, long ones folded), senders' names, long addresses
+    and links: the fast path writes what the email package writes."""
+    payload = dict(PAYLOADS["meeting_invitation"], title=title, location=location)
+    item = emails.content("meeting_invitation", payload, BASE)
+    fields = dict(FIELDS, to=f"{local}@example.nhs.uk",
+                  sender=f"{name} <no-reply@example.nhs.uk>".strip(),
+                  unsubscribe_url=f"{BASE}/reminders/unsubscribe/{token}")
+    mark = emails.boundary()
+    assert emails.prepare(item, boundary_text=mark, calendar=(ICS, "REQUEST"),
+                          **fields).content == _reference(item, mark, calendar=(ICS, "REQUEST"),
+                                                          **fields)
+
+
+_words = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(subject=_words, heading=_words, lines=st.lists(_words, max_size=3),
+       items=st.lists(st.tuples(_words, _words), max_size=4), button=_words, link=_words,
+       unsubscribe=_words, topic=_words)
+def test_the_prepared_skeleton_renders_what_the_templates_render(subject, heading, lines, items,
+                                                                 button, link, unsubscribe,
+                                                                 topic):
+    """Any words, markup-like ones too (<, &, quotes): escaped in the HTML as Jinja does."""
+    item = emails.Content(subject, heading, tuple(lines), tuple(items), button, link)
+    assert emails.render_prepared(item, unsubscribe, topic) == \
+        emails.render(item, unsubscribe, topic)

@@ -175,8 +175,14 @@ def test_a_meeting_cancelled_before_its_reminders_went_gets_none(rapp, people, s
     assert all(m["Subject"].startswith("Invitation:") for _, m, _ in smtp.messages)
 
 
+PIPELINING = pytest.mark.parametrize("pipelining", [False, True],
+                                     ids=["one command at a time", "pipelining"])
+
+
+@PIPELINING
 def test_worker_killed_mid_send_each_reminder_arrives_exactly_once(rapp, people, smtp, worker,
-                                                                   redis_up):
+                                                                   redis_up, pipelining):
+    smtp.pipelining = pipelining
     smtp.hold, smtp.release = "priya@example.nhs.uk", __import__("threading").Event()
     schedule(rapp, people)
     run_planner(rapp)
@@ -227,7 +233,10 @@ def test_redis_down_nothing_lost_nothing_doubled(rapp, people, smtp, worker, red
     assert first_id != second_id
 
 
-def test_smtp_refusing_then_accepting_retries_and_delivers_once(rapp, people, smtp, worker):
+@PIPELINING
+def test_smtp_refusing_then_accepting_retries_and_delivers_once(rapp, people, smtp, worker,
+                                                                pipelining):
+    smtp.pipelining = pipelining
     smtp.refuse = 2  # "451 try again later" to the first two messages
     schedule(rapp, people)
     run_planner(rapp)
@@ -240,10 +249,12 @@ def test_smtp_refusing_then_accepting_retries_and_delivers_once(rapp, people, sm
     assert attempts[-1] >= 2 and attempts[0] == 1
 
 
+@PIPELINING
 def test_a_refused_address_fails_with_its_reason_and_an_admin_can_retry(rapp, people, smtp,
-                                                                        worker):
+                                                                        worker, pipelining):
     from tests.conftest import ClientRequest
 
+    smtp.pipelining = pipelining
     smtp.reject = {"guest@council.gov.uk"}
     schedule(rapp, people)
     run_planner(rapp)
