@@ -102,11 +102,16 @@ done
 
 echo "== Locust: $USERS users, $SPAWN/s, $RUN_TIME"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# The one-minute load average every 10 s while Locust runs (before and after say little).
+( while sleep 10; do cut -d' ' -f1 /proc/loadavg; done ) >"$WORK/load.txt" &
+sampler=$!
 status=0
 MDT_MANIFEST="$WORK/icb.json" "$LOCUST" -f bench/locustfile.py --headless \
   -H "http://127.0.0.1:$PORT" -u "$USERS" -r "$SPAWN" -t "$RUN_TIME" \
   --csv "$WORK/locust" --only-summary --stop-timeout 10 >"$WORK/locust.log" 2>&1 || status=$?
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+kill "$sampler" 2>/dev/null
+load_during=$(awk '{ s += $1; if ($1 > m) m = $1 } END { if (NR) printf "mean %.2f, highest %.2f", s / NR, m }' "$WORK/load.txt")
 
 python3 - "$WORK/locust_stats.csv" "$WORK/locust_failures.csv" <<'EOF'
 import csv, sys
@@ -121,8 +126,8 @@ failures = list(csv.DictReader(open(sys.argv[2])))
 for row in failures[:10]:
     print(f"  error: {row['Method']} {row['Name']}: {row['Error'][:100]} x{row['Occurrences']}")
 EOF
-echo "seed: $seed_seconds s; load average before the run $load_before, after $load_after" \
-     "($(nproc) cores)"
+echo "seed: $seed_seconds s; load average before the run $load_before, after $load_after;" \
+     "during it (one-minute, every 10 s): $load_during ($(nproc) cores)"
 grep -E "Traceback|Error" "$WORK/gunicorn.log" | head -5 || true
 sent=$(psql "$PGURL/$DB" -Atc "SELECT status || ' ' || count(*) FROM reminders GROUP BY status" \
        | tr '\n' ' ')
