@@ -13,8 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, settings
 from flask import url_for
+from hypothesis import HealthCheck, settings
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
