@@ -125,17 +125,24 @@ class SmtpTransport:
                            lost=code == 421) from None
         return None
 
+    def _mail_arguments(self, message, options: list[str]) -> list[str]:
+        """MAIL's arguments (SIZE, and SMTPUTF8 for an address beyond ASCII, which a server
+        that does not offer it cannot take)."""
+        client = self.client
+        if options and not client.has_extn("smtputf8"):
+            raise Permanent("An address beyond ASCII, and the mail server cannot take it")
+        if options:
+            client.command_encoding = "utf-8"
+        size = [f"size={len(message.content)}"] if client.has_extn("size") else []
+        return [*size, *options]
+
     def _envelope(self, message, recipient: str, options: list[str]) -> None:
         """MAIL and RCPT, as smtplib.sendmail says them. Raises _Reopen when the connection
         turns out to be gone (or the server closes it, 421) before any of it went."""
         client = self.client
-        if options and not client.has_extn("smtputf8"):
-            raise Permanent("An address beyond ASCII, and the mail server cannot take it")
-        size = [f"size={len(message.content)}"] if client.has_extn("size") else []
-        if options:
-            client.command_encoding = "utf-8"
+        arguments = self._mail_arguments(message, options)
         try:  # (smtplib's mail() and rcpt() parse each address again: these are plain)
-            code, reply = _command(client, "mail", f"FROM:<{message.sender}>", [*size, *options])
+            code, reply = _command(client, "mail", f"FROM:<{message.sender}>", arguments)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise _Reopen(_describe(exc)) from None
         if code == 421:
@@ -157,12 +164,8 @@ class SmtpTransport:
         a server that offers PIPELINING): one round trip instead of three. Returns when
         the server waits for the message (354)."""
         client = self.client
-        if options and not client.has_extn("smtputf8"):
-            raise Permanent("An address beyond ASCII, and the mail server cannot take it")
-        size = [f"size={len(message.content)}"] if client.has_extn("size") else []
-        if options:
-            client.command_encoding = "utf-8"
-        mail = " ".join((f"FROM:<{message.sender}>", *size, *options))
+        arguments = self._mail_arguments(message, options)
+        mail = " ".join((f"FROM:<{message.sender}>", *arguments))
         rcpt = f"TO:<{recipient}>"
         _plain(mail), _plain(rcpt)
         try:
